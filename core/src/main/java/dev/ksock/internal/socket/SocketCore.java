@@ -1,8 +1,398 @@
 package dev.ksock.internal.socket;
 
-/** The socket layer's {@code struct socket}. (Being written.) */
+import static dev.ksock.internal.socket.SoState.*;
+
+import dev.ksock.KpiMbuf;
+import dev.ksock.Socket;
+import dev.ksock.SockUpcall;
+import dev.ksock.SysErrno;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The socket layer's {@code struct socket}.
+ *
+ * <p>Locking key (who writes what):
+ * <ul>
+ *   <li>identity ({@link #domain}, {@link #type}, {@link #protocol}, {@link #proto}): final.</li>
+ *   <li>{@link #hostHandle}: written once by the protocol's attach before the socket is
+ *       published; released only by {@link #release()} when the use count reaches zero after
+ *       close, so a host descriptor number can never be reused while an operation holds it.</li>
+ *   <li>{@code state}: changed only by the transitions below, each a CAS loop; any thread.</li>
+ *   <li>{@code error} (so_error), options, linger, upcall/cookie: volatile, last writer wins,
+ *       as in BSD where they are set under the socket lock by one caller at a time.</li>
+ *   <li>{@code uses}: use count plus a CLOSED bit (the JDK's "close while in use" protocol).</li>
+ *   <li>{@code upcallGate}: RUNNING while an upcall runs, CLOSED once closing has begun, so no
+ *       upcall starts after {@code sock_close} and close waits for a running one.</li>
+ * </ul>
+ *
+ * <p>Upcalls run only on the socket's event-loop thread: one at a time per socket, with
+ * {@code waitf = MBUF_DONTWAIT}. A condition that arises while one runs arrives as another edge
+ * from the host and is reported again after it returns.
+ */
 public final class SocketCore {
+    /** Layer events a protocol reports from the host (edge-triggered). */
+    public static final int EV_READ = 1, EV_WRITE = 2, EV_RDHUP = 4, EV_HUP = 8, EV_ERR = 16;
+
+    public final int domain;
+    public final int type;
+    public final int protocol;
+    public final ProtoSw proto;
+
+    /** so_pcb: the protocol's host endpoint (a Linux descriptor for the host protocols). */
+    public volatile int hostHandle = -1;
+    /** The protocol's registration with its event loop, and the loop itself (protocol-owned). */
+    public volatile Object hostRegistration;
+
+    private volatile int state;
+    /** so_options: SO_* boolean bits the layer itself keeps (SO_ACCEPTCONN, SO_NOSIGPIPE, ...). */
+    private volatile int options;
+    /** so_error: a pending asynchronous error, returned once and cleared. */
+    private volatile int error;
+    /** so_linger in seconds; -1 when SO_LINGER is off. */
+    volatile int lingerSeconds = -1;
+    /** so_linger as XNU keeps it, in ticks of 1/100 s (what SO_LINGER reads back). */
+    volatile int lingerTicks;
+
+    public final SockBuf rcv;
+    public final SockBuf snd;
+
+    private volatile SockUpcall upcall;
+    private volatile Object cookie;
+    /** The public object handed to the owner and to upcalls (set once at creation). */
+    private volatile Socket handle;
+
+    private volatile long uses;
+    private volatile int upcallGate;
+    private volatile Thread upcallThread;
+    private volatile Thread closeWaiter;
+    private volatile boolean upcallPending;
+
+    private static final long USES_CLOSED = 1L << 62;
+    private static final int GATE_RUNNING = 1, GATE_CLOSED = 2;
+
+    private static final VarHandle STATE, OPTIONS, USES, GATE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(SocketCore.class, "state", int.class);
+            OPTIONS = l.findVarHandle(SocketCore.class, "options", int.class);
+            USES = l.findVarHandle(SocketCore.class, "uses", long.class);
+            GATE = l.findVarHandle(SocketCore.class, "upcallGate", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    public SocketCore(int domain, int type, int protocol, ProtoSw proto, int sndHiwat, int rcvHiwat) {
+        this.domain = domain;
+        this.type = type;
+        this.protocol = protocol;
+        this.proto = proto;
+        this.snd = new SockBuf(sndHiwat, 2048);
+        this.rcv = new SockBuf(rcvHiwat, 1);
+    }
+
+    // ---------------------------------------------------------------- identity and owner
+
+    public Socket handle() {
+        return handle;
+    }
+
+    public void setHandle(Socket s) {
+        handle = s;
+    }
+
+    public void setUpcall(SockUpcall callback, Object cookie) {
+        this.cookie = cookie;
+        this.upcall = callback;
+    }
+
+    public SockUpcall upcall() {
+        return upcall;
+    }
+
+    public Object cookie() {
+        return cookie;
+    }
+
+    // ---------------------------------------------------------------- state bits
+
+    public int state() {
+        return state;
+    }
+
+    public boolean is(int bits) {
+        return (state & bits) != 0;
+    }
+
+    private void changeState(int set, int clear) {
+        int s;
+        do {
+            s = state;
+        } while (!STATE.compareAndSet(this, s, (s | set) & ~clear));
+    }
+
+    public int options() {
+        return options;
+    }
+
+    public boolean hasOption(int bit) {
+        return (options & bit) != 0;
+    }
+
+    public void setOption(int bit, boolean on) {
+        int o;
+        do {
+            o = options;
+        } while (!OPTIONS.compareAndSet(this, o, on ? o | bit : o & ~bit));
+    }
+
+    /** FIONBIO / SS_NBIO. */
+    public void setNonBlocking(boolean on) {
+        if (on) {
+            changeState(SS_NBIO, 0);
+        } else {
+            changeState(0, SS_NBIO);
+        }
+    }
+
+    public void setPrivileged(boolean on) {
+        if (on) {
+            changeState(SS_PRIV, 0);
+        } else {
+            changeState(0, SS_PRIV);
+        }
+    }
+
+    // ---------------------------------------------------------------- named transitions
+
+    /** soisconnecting: a connect was started and has not finished. */
+    public void soisconnecting() {
+        changeState(SS_ISCONNECTING, SS_ISCONNECTED | SS_ISDISCONNECTING | SS_ISDISCONNECTED);
+    }
+
+    /** soisconnected: the connection is up; wakes both directions and the owner. */
+    public void soisconnected() {
+        changeState(SS_ISCONNECTED, SS_ISCONNECTING | SS_ISDISCONNECTING | SS_ISDISCONNECTED);
+        snd.wakeup();
+        rcv.wakeup();
+        requestUpcall();
+    }
+
+    /** soisdisconnected: no more data either way; wakes everyone. */
+    public void soisdisconnected() {
+        changeState(SS_CANTRCVMORE | SS_CANTSENDMORE | SS_ISDISCONNECTED,
+                SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING);
+        snd.wakeup();
+        rcv.wakeup();
+        requestUpcall();
+    }
+
+    /** socantsendmore: SHUT_WR or the connection's send side is gone. */
+    public void socantsendmore() {
+        changeState(SS_CANTSENDMORE, 0);
+        snd.wakeup();
+        requestUpcall();
+    }
+
+    /** socantrcvmore: SHUT_RD or the peer's FIN arrived. */
+    public void socantrcvmore() {
+        changeState(SS_CANTRCVMORE, 0);
+        rcv.wakeup();
+        requestUpcall();
+    }
+
+    /** A connect that was in progress failed: record so_error and wake. */
+    public void soconnectfailed(int errno) {
+        error = errno;
+        changeState(0, SS_ISCONNECTING);
+        snd.wakeup();
+        rcv.wakeup();
+        requestUpcall();
+    }
+
+    /** Records an asynchronous error (so_error) and wakes both directions. */
+    public void soseterror(int errno) {
+        error = errno;
+        snd.wakeup();
+        rcv.wakeup();
+    }
+
+    /** Returns so_error and clears it, as getsockopt(SO_ERROR) and the I/O paths do. */
+    public int takeError() {
+        int e = error;
+        if (e != 0) {
+            error = 0;
+        }
+        return e;
+    }
+
+    public int peekError() {
+        return error;
+    }
+
+    // ---------------------------------------------------------------- host edges
+
+    /**
+     * Called by the protocol, on the event-loop thread, with the {@code EV_*} edges the host
+     * reported. Updates the state through the transitions, wakes waiters, then runs the upcall.
+     */
+    public void onEvents(int ev) {
+        if (is(SS_CLOSED)) {
+            return;
+        }
+        if ((ev & EV_ERR) != 0 && !is(SS_ISCONNECTING)) {
+            int e = proto.connectResult(this); // reads and clears the host's pending error
+            if (e != 0) {
+                soseterror(e);
+            }
+        }
+        if (is(SS_ISCONNECTING) && (ev & (EV_WRITE | EV_ERR | EV_HUP)) != 0) {
+            int e = proto.connectResult(this);
+            if (e == 0) {
+                soisconnected();
+            } else {
+                soconnectfailed(e);
+            }
+        }
+        if ((ev & EV_HUP) != 0 && is(SS_ISCONNECTED)) {
+            soisdisconnected();
+        } else if ((ev & EV_RDHUP) != 0 && !is(SS_CANTRCVMORE) && is(SS_ISCONNECTED)) {
+            socantrcvmore();
+        }
+        if ((ev & (EV_READ | EV_RDHUP | EV_HUP | EV_ERR)) != 0) {
+            rcv.wakeup();
+        }
+        if ((ev & (EV_WRITE | EV_HUP | EV_ERR)) != 0) {
+            snd.wakeup();
+        }
+        upcallPending = false;
+        deliverUpcall();
+    }
+
+    /**
+     * Asks for the upcall to run (on the event loop) because of a change a caller made. The
+     * protocol runs {@link #runRequestedUpcall} on the loop; requests coalesce.
+     */
+    public void requestUpcall() {
+        if (upcall == null || upcallPending || is(SS_CLOSED)) {
+            return;
+        }
+        upcallPending = true;
+        proto_requestUpcall();
+    }
+
+    private void proto_requestUpcall() {
+        UpcallScheduler s = scheduler;
+        if (s != null) {
+            s.schedule(this);
+        }
+    }
+
+    /** Where requested upcalls are sent (the protocol's event loop); set at registration. */
+    public volatile UpcallScheduler scheduler;
+
+    /** Runs the upcall for a request made by {@link #requestUpcall}, on the loop thread. */
+    public void runRequestedUpcall() {
+        if (!upcallPending) {
+            return;
+        }
+        upcallPending = false;
+        deliverUpcall();
+    }
+
+    private void deliverUpcall() {
+        SockUpcall u = upcall;
+        if (u == null) {
+            return;
+        }
+        int g;
+        do {
+            g = upcallGate;
+            if ((g & GATE_CLOSED) != 0) {
+                return;
+            }
+        } while (!GATE.compareAndSet(this, g, g | GATE_RUNNING));
+        upcallThread = Thread.currentThread();
+        try {
+            u.upcall(handle, cookie, KpiMbuf.MBUF_DONTWAIT);
+        } catch (Throwable t) {
+            // An owner's bug must not kill the event loop serving every other socket.
+            UpcallErrors.report(this, t);
+        } finally {
+            upcallThread = null;
+            GATE.getAndBitwiseAnd(this, ~GATE_RUNNING);
+            Thread w = closeWaiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /** Tells the owner that a rescheduled upcall should run on the loop. */
+    public interface UpcallScheduler {
+        void schedule(SocketCore so);
+    }
+
+    // ---------------------------------------------------------------- use count and close
+
+    /** Enters an operation: 0, or EBADF once the socket is closed. Pair with {@link #leave}. */
+    public int enter() {
+        for (;;) {
+            long u = uses;
+            if ((u & USES_CLOSED) != 0) {
+                return SysErrno.EBADF;
+            }
+            if (USES.compareAndSet(this, u, u + 1)) {
+                return 0;
+            }
+        }
+    }
+
+    /** Leaves an operation; the last one out after close releases the host endpoint. */
+    public void leave() {
+        long u = (long) USES.getAndAdd(this, -1L) - 1;
+        if (u == USES_CLOSED) {
+            proto.release(this);
+        }
+    }
+
+    public boolean isClosed() {
+        return (uses & USES_CLOSED) != 0;
+    }
+
+    /**
+     * soclose: no new operation starts, blocked callers wake with an error, no upcall starts
+     * after this returns (a running one is waited for unless it is the caller), and the host
+     * endpoint is released as soon as the last operation in flight has left.
+     */
+    public void close() {
+        long u = (long) USES.getAndBitwiseOr(this, USES_CLOSED);
+        if ((u & USES_CLOSED) != 0) {
+            return;
+        }
+        changeState(SS_CLOSED, 0);
+        int g = (int) GATE.getAndBitwiseOr(this, GATE_CLOSED);
+        proto.deregister(this);
+        snd.wakeup();
+        rcv.wakeup();
+        if ((g & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
+            closeWaiter = Thread.currentThread();
+            while ((upcallGate & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
+                LockSupport.parkNanos(this, 100_000);
+            }
+            closeWaiter = null;
+        }
+        if (u == 0) {
+            proto.release(this);
+        }
+    }
+
     public String describe() {
-        return "?";
+        return "domain=" + domain + " type=" + type + " state=0x" + Integer.toHexString(state)
+                + (isClosed() ? " closed" : " host=" + hostHandle);
     }
 }

@@ -1,0 +1,604 @@
+package dev.ksock;
+
+import static dev.ksock.SysErrno.*;
+
+import dev.ksock.internal.proto.Protocols;
+import dev.ksock.internal.socket.SoState;
+import dev.ksock.internal.socket.SocketCore;
+import dev.ksock.internal.socket.SocketIoctls;
+import dev.ksock.internal.socket.SocketLayer;
+import dev.ksock.internal.socket.SocketOptions;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The functions of {@code kpi_socket.h}, named, ordered and answering as in XNU.
+ *
+ * <p>Every function returns 0 or a Darwin errno ({@link SysErrno}) and never throws, whatever it
+ * is passed: null where C would crash, a closed socket ({@code EBADF}), lengths out of range
+ * ({@code EINVAL}). Each function checks its arguments here and delegates in one step to the
+ * socket layer.
+ *
+ * <p>Threading: any function may be called from any thread, including from inside an upcall.
+ * Blocking calls park the calling thread (cheaply on virtual threads) until the socket is
+ * ready, its timeout ({@code SO_RCVTIMEO}/{@code SO_SNDTIMEO}) passes, or it is closed.
+ */
+public final class KpiSocket {
+    private KpiSocket() {
+    }
+
+    static {
+        Protocols.install();
+    }
+
+    private static final int MSG_DONTWAIT = 0x80;
+    private static final int MSG_USEUPCALL = 0x80000000;
+    private static final int SO_ACCEPTCONN = 0x0002;
+    private static final int CMSGHDR_SIZE = 12;
+    private static final System.Logger LOG = System.getLogger("dev.ksock");
+
+    /** The last line of defence of "never throws": a layer bug becomes EINVAL plus a log line. */
+    private static int internalError(String function, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, function + " failed inside ksock; returning EINVAL", e);
+        return EINVAL;
+    }
+
+    /** The socket's core if it is usable (entered: pair with leave), else null. */
+    private static SocketCore enter(Socket so) {
+        if (so == null) {
+            return null;
+        }
+        SocketCore c = so.core;
+        return c.enter() == 0 ? c : null;
+    }
+
+    private static int notUsable(Socket so) {
+        return so == null ? EINVAL : EBADF;
+    }
+
+    /**
+     * Accepts a connection from the listening socket {@code so} (see {@code man 2 accept}).
+     * {@code MSG_DONTWAIT} returns EWOULDBLOCK when none is ready; {@code MSG_USEUPCALL} gives the
+     * new socket the listener's upcall and cookie instead of {@code callback}/{@code cookie}. The
+     * peer's address is copied into {@code from}, at most {@code fromlen} bytes (BSD truncation).
+     * Any other flag is ENOTSUP; a socket that is not listening is EINVAL.
+     */
+    public static int sock_accept(Socket so, SockAddr from, int fromlen, int flags,
+                                  SockUpcall callback, Object cookie, Ref<Socket> new_so) {
+        if (so == null || new_so == null || (from != null && fromlen < 0)) {
+            return EINVAL;
+        }
+        if ((flags & ~(MSG_DONTWAIT | MSG_USEUPCALL)) != 0) {
+            return ENOTSUP;
+        }
+        SocketCore ls = enter(so);
+        if (ls == null) {
+            return EBADF;
+        }
+        try {
+            if (!ls.hasOption(SO_ACCEPTCONN)) {
+                return EINVAL;
+            }
+            int h = SocketLayer.soaccept(ls, from, from == null ? 0 : fromlen, (flags & MSG_DONTWAIT) != 0);
+            if (h < 0) {
+                return -h;
+            }
+            SocketCore nc = SocketLayer.sonewconn(ls);
+            Socket s = new Socket(nc);
+            nc.setHandle(s);
+            if ((flags & MSG_USEUPCALL) != 0) {
+                nc.setUpcall(ls.upcall(), ls.cookie());
+            } else {
+                nc.setUpcall(callback, cookie);
+            }
+            int r = nc.proto.attachAccepted(nc, h);
+            if (r != 0) {
+                nc.close();
+                return r;
+            }
+            new_so.set(s);
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_accept", e);
+        } finally {
+            ls.leave();
+        }
+    }
+
+    /**
+     * Binds {@code so} to the local address {@code to} ({@code man 2 bind}); {@code to}'s
+     * {@code sa_len} is authoritative. Ports below {@link NetinetIn#IPPORT_RESERVED} need
+     * {@link #sock_setpriv}, else EACCES.
+     */
+    public static int sock_bind(Socket so, SockAddr to) {
+        if (so == null || to == null) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            return SocketLayer.sobind(c, to);
+        } catch (RuntimeException e) {
+            return internalError("sock_bind", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Closes the socket: blocked callers wake with an error, no upcall starts after this returns
+     * (a running one on another thread is waited for; from inside the socket's own upcall it is
+     * allowed), and the host endpoint is released once no call is using it. {@code null} and a
+     * second close are no-ops.
+     */
+    public static void sock_close(Socket so) {
+        if (so == null) {
+            return;
+        }
+        try {
+            so.core.close();
+        } catch (RuntimeException e) {
+            internalError("sock_close", e);
+        }
+    }
+
+    /**
+     * Connects {@code so} to {@code to} ({@code man 2 connect}). With {@code MSG_DONTWAIT} or a
+     * non-blocking socket a connect that cannot finish at once returns EINPROGRESS; the upcall
+     * runs when it completes and the result is then in {@code SO_ERROR}. A second attempt while
+     * one is in progress is EALREADY (non-blocking); a connected stream socket is EISCONN.
+     */
+    public static int sock_connect(Socket so, SockAddr to, int flags) {
+        if (so == null || to == null) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            return SocketLayer.soconnect(c, to, flags);
+        } catch (RuntimeException e) {
+            return internalError("sock_connect", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** The peer's address, at most {@code peernamelen} bytes; ENOTCONN unless connected. */
+    public static int sock_getpeername(Socket so, SockAddr peername, int peernamelen) {
+        if (so == null || peername == null || peernamelen < 0) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            if (!c.is(SoState.SS_ISCONNECTED)) {
+                return ENOTCONN;
+            }
+            return c.proto.peeraddr(c, peername, peernamelen);
+        } catch (RuntimeException e) {
+            return internalError("sock_getpeername", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** The local address, at most {@code socknamelen} bytes. */
+    public static int sock_getsockname(Socket so, SockAddr sockname, int socknamelen) {
+        if (so == null || sockname == null || socknamelen < 0) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            return c.proto.sockaddr(c, sockname, socknamelen);
+        } catch (RuntimeException e) {
+            return internalError("sock_getsockname", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Reads an option ({@code man 2 getsockopt}). {@code optlen} holds the buffer size on entry
+     * and the bytes written on return; a short buffer truncates the value, as XNU does.
+     */
+    public static int sock_getsockopt(Socket so, int level, int optname, MemorySegment optval, IntRef optlen) {
+        if (so == null || optval == null || optlen == null) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            return SocketOptions.get(c, level, optname, optval, optlen);
+        } catch (RuntimeException e) {
+            return internalError("sock_getsockopt", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** Convenience: an {@code int} option read into {@code value}; same results as the faithful form. */
+    public static int sock_getsockopt(Socket so, int level, int optname, IntRef value) {
+        if (value == null) {
+            return EINVAL;
+        }
+        MemorySegment buf = MemorySegment.ofArray(new int[1]);
+        IntRef len = new IntRef(4);
+        int r = sock_getsockopt(so, level, optname, buf, len);
+        if (r == 0) {
+            value.value = len.value >= 4 ? buf.get(ValueLayout.JAVA_INT, 0) : 0;
+        }
+        return r;
+    }
+
+    /** The socket's domain, type and protocol as created; any of them may be null. */
+    public static int sock_gettype(Socket so, IntRef domain, IntRef type, IntRef protocol) {
+        if (so == null) {
+            return EINVAL;
+        }
+        SocketCore c = so.core;
+        if (domain != null) {
+            domain.value = c.domain;
+        }
+        if (type != null) {
+            type.value = c.type;
+        }
+        if (protocol != null) {
+            protocol.value = c.protocol;
+        }
+        return 0;
+    }
+
+    /**
+     * An ioctl on the socket ({@code man 2 ioctl}): {@code FIONBIO} (int: non-zero makes the
+     * socket non-blocking), {@code FIONREAD} (int out), {@code SIOCATMARK}, ... {@code argp} must
+     * be at least the size encoded in {@code request}, else EINVAL.
+     */
+    public static int sock_ioctl(Socket so, long request, MemorySegment argp) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            return SocketIoctls.ioctl(c, request, argp);
+        } catch (RuntimeException e) {
+            return internalError("sock_ioctl", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** Convenience: an ioctl whose argument is one {@code int}, in and out. */
+    public static int sock_ioctl(Socket so, long request, IntRef argp) {
+        if (argp == null) {
+            return EINVAL;
+        }
+        MemorySegment buf = MemorySegment.ofArray(new int[] {argp.value});
+        int r = sock_ioctl(so, request, buf);
+        if (r == 0) {
+            argp.value = buf.get(ValueLayout.JAVA_INT, 0);
+        }
+        return r;
+    }
+
+    /** 1 if the socket is connected, else 0 (also for null). */
+    public static int sock_isconnected(Socket so) {
+        return so != null && so.core.is(SoState.SS_ISCONNECTED) ? 1 : 0;
+    }
+
+    /** 1 if the socket is non-blocking ({@code FIONBIO}), else 0 (also for null). */
+    public static int sock_isnonblocking(Socket so) {
+        return so != null && so.core.is(SoState.SS_NBIO) ? 1 : 0;
+    }
+
+    /**
+     * Starts listening ({@code man 2 listen}); a backlog below 0 or above {@code SOMAXCONN}
+     * becomes {@code SOMAXCONN} (128). Datagram sockets: EOPNOTSUPP.
+     */
+    public static int sock_listen(Socket so, int backlog) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            return SocketLayer.solisten(c, backlog);
+        } catch (RuntimeException e) {
+            return internalError("sock_listen", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Receives into {@code msg}'s iovecs ({@code man 2 recvmsg}); {@code recvdlen} gets the byte
+     * count (0 at end of stream). Flags: MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT, MSG_OOB. The
+     * sender's address goes to {@code msg_name} (at most {@code msg_namelen} bytes; the length
+     * field itself is not updated, as in XNU); {@code msg_flags} reports MSG_TRUNC and friends.
+     */
+    public static int sock_receive(Socket so, MsgHdr msg, int flags, LongRef recvdlen) {
+        if (recvdlen != null) {
+            recvdlen.value = 0;
+        }
+        if (so == null || msg == null) {
+            return EINVAL;
+        }
+        long total = iovTotal(msg, true);
+        if (total < 0) {
+            return EINVAL;
+        }
+        if (msg.msg_name != null && msg.msg_namelen < 0) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            long n = SocketLayer.soreceive(c, msg, flags, total);
+            if (n < 0) {
+                return (int) -n;
+            }
+            msg.msg_controllen = 0;
+            if (recvdlen != null) {
+                recvdlen.value = n;
+            }
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_receive", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Receives up to {@code *recvlen} bytes as an mbuf chain stored in {@code data}, without
+     * copying; the caller frees it. {@code msg} may be null; its {@code msg_iov} must be unset.
+     * {@code recvlen} must be non-null and non-zero; it returns the count.
+     */
+    public static int sock_receivembuf(Socket so, MsgHdr msg, Ref<Mbuf> data, int flags, LongRef recvlen) {
+        if (data != null) {
+            data.set(null);
+        }
+        if (so == null || data == null || recvlen == null || recvlen.value <= 0) {
+            if (recvlen != null) {
+                recvlen.value = 0;
+            }
+            return EINVAL;
+        }
+        if (msg != null && (msg.msg_iov != null || msg.msg_iovlen != 0 || (msg.msg_name != null && msg.msg_namelen < 0))) {
+            recvlen.value = 0;
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            recvlen.value = 0;
+            return EBADF;
+        }
+        try {
+            long n = SocketLayer.soreceiveChain(c, msg, recvlen.value, flags, data);
+            if (n < 0) {
+                recvlen.value = 0;
+                return (int) -n;
+            }
+            if (msg != null) {
+                msg.msg_controllen = 0;
+            }
+            recvlen.value = n;
+            return 0;
+        } catch (RuntimeException e) {
+            recvlen.value = 0;
+            return internalError("sock_receivembuf", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Sends {@code msg}'s iovecs ({@code man 2 sendmsg}); {@code sentlen} gets the count. A
+     * blocking stream send returns once everything is sent; a non-blocking one, or one whose
+     * {@code SO_SNDTIMEO} passes, reports what was sent as success (EWOULDBLOCK if nothing was).
+     * After {@code SHUT_WR}: EPIPE, and never a signal.
+     */
+    public static int sock_send(Socket so, MsgHdr msg, int flags, LongRef sentlen) {
+        if (sentlen != null) {
+            sentlen.value = 0;
+        }
+        if (so == null || msg == null) {
+            return EINVAL;
+        }
+        long total = iovTotal(msg, false);
+        if (total < 0) {
+            return EINVAL;
+        }
+        int ctl = checkControl(msg);
+        if (ctl != 0) {
+            return ctl;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            long n = SocketLayer.sosend(c, msg, flags, total);
+            if (n < 0) {
+                return (int) -n;
+            }
+            if (sentlen != null) {
+                sentlen.value = n;
+            }
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_send", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Sends the mbuf chain {@code data} without copying it; the chain is freed whatever the
+     * result. {@code msg} may be null (it may carry a destination); its {@code msg_iov} must be
+     * unset.
+     */
+    public static int sock_sendmbuf(Socket so, MsgHdr msg, Mbuf data, int flags, LongRef sentlen) {
+        if (sentlen != null) {
+            sentlen.value = 0;
+        }
+        if (data == null) {
+            return EINVAL;
+        }
+        int early = 0;
+        if (so == null || (msg != null && (msg.msg_iov != null || msg.msg_iovlen != 0))) {
+            early = EINVAL;
+        } else if (msg != null) {
+            early = checkControl(msg);
+        }
+        SocketCore c = early == 0 ? enter(so) : null;
+        if (c == null) {
+            dev.ksock.internal.mbuf.MbufChains.freem(data);
+            return early != 0 ? early : EBADF;
+        }
+        try {
+            long n = SocketLayer.sosendChain(c, msg, data, flags);
+            if (n < 0) {
+                return (int) -n;
+            }
+            if (sentlen != null) {
+                sentlen.value = n;
+            }
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_sendmbuf", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Sets or clears the socket's privilege ({@code SS_PRIV}). Without it, binding a port below
+     * 1024 is EACCES — on any address, whatever the JVM's own rights (stricter than XNU).
+     */
+    public static int sock_setpriv(Socket so, int on) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            c.setPrivileged(on != 0);
+            return 0;
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** Sets an option ({@code man 2 setsockopt}); fewer bytes than the option needs is EINVAL. */
+    public static int sock_setsockopt(Socket so, int level, int optname, MemorySegment optval, int optlen) {
+        if (so == null || optval == null) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return EBADF;
+        }
+        try {
+            return SocketOptions.set(c, level, optname, optval, optlen);
+        } catch (RuntimeException e) {
+            return internalError("sock_setsockopt", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** Convenience: sets an {@code int} option; same results as the faithful form. */
+    public static int sock_setsockopt(Socket so, int level, int optname, int value) {
+        MemorySegment buf = MemorySegment.ofArray(new int[] {value});
+        return sock_setsockopt(so, level, optname, buf, 4);
+    }
+
+    /**
+     * Shuts down one or both directions ({@code SHUT_RD}, {@code SHUT_WR}, {@code SHUT_RDWR});
+     * ENOTCONN if the socket is not connected, EINVAL for another {@code how}.
+     */
+    public static int sock_shutdown(Socket so, int how) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            return SocketLayer.soshutdown(c, how);
+        } catch (RuntimeException e) {
+            return internalError("sock_shutdown", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Creates a socket ({@code man 2 socket}) with no descriptor of its own. {@code callback}
+     * (may be null) is its upcall, called with {@code cookie}. Unknown domain: EAFNOSUPPORT;
+     * a protocol of another type: EPROTOTYPE; other unknown triples: EPROTONOSUPPORT.
+     */
+    public static int sock_socket(int domain, int type, int protocol,
+                                  SockUpcall callback, Object cookie, Ref<Socket> new_so) {
+        if (new_so == null) {
+            return EINVAL;
+        }
+        try {
+            Ref<SocketCore> out = new Ref<>();
+            int r = SocketLayer.socreate(domain, type, protocol, out);
+            if (r != 0) {
+                return r;
+            }
+            SocketCore c = out.get();
+            Socket s = new Socket(c);
+            c.setHandle(s);
+            c.setUpcall(callback, cookie);
+            new_so.set(s);
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_socket", e);
+        }
+    }
+
+    /** Sum of the used iovecs' sizes, or -1 if the msghdr's iovec fields are invalid. */
+    private static long iovTotal(MsgHdr msg, boolean receiving) {
+        MemorySegment[] iov = msg.msg_iov;
+        int n = msg.msg_iovlen;
+        if (iov == null || n < 1 || n > iov.length) {
+            return -1;
+        }
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            MemorySegment s = iov[i];
+            if (s == null || s.isReadOnly() && receiving) {
+                return -1;
+            }
+            total += s.byteSize();
+        }
+        // XNU's sock_receive refuses an empty first iovec.
+        if (receiving && iov[0].byteSize() == 0) {
+            return -1;
+        }
+        return total;
+    }
+
+    /** Control data on send: shorter than a cmsghdr is EINVAL; carrying it is issue-4 work. */
+    private static int checkControl(MsgHdr msg) {
+        if (msg.msg_control == null || msg.msg_controllen == 0) {
+            return 0;
+        }
+        if (msg.msg_controllen < CMSGHDR_SIZE || msg.msg_controllen > msg.msg_control.byteSize()) {
+            return EINVAL;
+        }
+        return EOPNOTSUPP;
+    }
+}

@@ -1,0 +1,544 @@
+package dev.ksock.internal.proto;
+
+import static dev.ksock.SysErrno.*;
+
+import dev.ksock.IntRef;
+import dev.ksock.Mbuf;
+import dev.ksock.MsgHdr;
+import dev.ksock.Ref;
+import dev.ksock.SockAddr;
+import dev.ksock.internal.host.linux.EventLoop;
+import dev.ksock.internal.host.linux.EventLoopGroup;
+import dev.ksock.internal.host.linux.IoHandler;
+import dev.ksock.internal.host.linux.LinuxConstants;
+import dev.ksock.internal.host.linux.LinuxErrno;
+import dev.ksock.internal.host.linux.LinuxSockaddr;
+import dev.ksock.internal.host.linux.LinuxSyscalls;
+import dev.ksock.internal.mbuf.MbufChains;
+import dev.ksock.internal.socket.ProtoSw;
+import dev.ksock.internal.socket.SocketCore;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A transport served by a host (Linux) socket: TCP, UDP and local sockets are all this protocol
+ * switch with different host triples. The host kernel keeps the bytes, the sequence numbers and
+ * the listen queues; this class translates Darwin values to Linux ones on the way in, Linux
+ * errno values to Darwin ones on the way out (once, here), and turns epoll edges into the
+ * socket layer's events.
+ *
+ * <p>Every host descriptor is non-blocking; this class never waits.
+ */
+public final class HostProtocol implements ProtoSw {
+    // Linux values used at this boundary only.
+    private static final int L_MSG_DONTWAIT = 0x40, L_MSG_NOSIGNAL = 0x4000;
+    private static final int L_SOL_SOCKET = 1, L_SO_ERROR = 4;
+    private static final long L_FIONREAD = 0x541B, L_SIOCOUTQ = 0x5411;
+    private static final int L_POLLIN = 0x1, L_POLLOUT = 0x4;
+
+    private final int linuxDomain;
+    private final int linuxType;
+    private final int linuxProtocol;
+    private final boolean stream;
+
+    /** Registration of a socket with its event loop; also the socket's upcall scheduler. */
+    private static final class Registration implements IoHandler, SocketCore.UpcallScheduler {
+        final SocketCore so;
+        final EventLoop loop;
+        volatile long key;
+        private final Runnable runUpcall;
+
+        Registration(SocketCore so, EventLoop loop) {
+            this.so = so;
+            this.loop = loop;
+            this.runUpcall = so::runRequestedUpcall;
+        }
+
+        @Override
+        public void onIoEvents(int ev) {
+            int e = 0;
+            if ((ev & (EventLoop.EPOLLIN | EventLoop.EPOLLPRI)) != 0) {
+                e |= SocketCore.EV_READ;
+            }
+            if ((ev & EventLoop.EPOLLOUT) != 0) {
+                e |= SocketCore.EV_WRITE;
+            }
+            if ((ev & EventLoop.EPOLLRDHUP) != 0) {
+                e |= SocketCore.EV_RDHUP;
+            }
+            if ((ev & EventLoop.EPOLLHUP) != 0) {
+                e |= SocketCore.EV_HUP;
+            }
+            if ((ev & EventLoop.EPOLLERR) != 0) {
+                e |= SocketCore.EV_ERR;
+            }
+            so.onEvents(e);
+        }
+
+        @Override
+        public void schedule(SocketCore s) {
+            loop.execute(runUpcall);
+        }
+    }
+
+    public HostProtocol(int linuxDomain, int linuxType, int linuxProtocol) {
+        this.linuxDomain = linuxDomain;
+        this.linuxType = linuxType;
+        this.linuxProtocol = linuxProtocol;
+        this.stream = linuxType == 1;
+    }
+
+    private static int darwin(long linuxResult) {
+        return LinuxErrno.toDarwin((int) -linuxResult);
+    }
+
+    @Override
+    public boolean connRequired() {
+        return stream;
+    }
+
+    @Override
+    public int attach(SocketCore so) {
+        int fd = LinuxSyscalls.socket(linuxDomain, linuxType, linuxProtocol);
+        if (fd < 0) {
+            return darwin(fd);
+        }
+        so.hostHandle = fd;
+        // Datagram sockets can receive as soon as they exist; streams register at connect/listen,
+        // because Linux reports a fresh, unconnected stream socket as hung up.
+        if (!stream) {
+            int r = register(so);
+            if (r != 0) {
+                LinuxSyscalls.close(fd);
+                so.hostHandle = -1;
+                return r;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public int attachAccepted(SocketCore so, int hostHandle) {
+        so.hostHandle = hostHandle;
+        return register(so);
+    }
+
+    @Override
+    public int register(SocketCore so) {
+        if (so.hostRegistration != null) {
+            return 0;
+        }
+        EventLoop loop = EventLoopGroup.shared().next();
+        Registration reg = new Registration(so, loop);
+        so.hostRegistration = reg;
+        so.scheduler = reg;
+        long key = loop.register(so.hostHandle,
+                EventLoop.EPOLLIN | EventLoop.EPOLLOUT | EventLoop.EPOLLRDHUP | EventLoop.EPOLLPRI, reg);
+        if (key < 0) {
+            so.hostRegistration = null;
+            so.scheduler = null;
+            return LinuxErrno.toDarwin((int) -key);
+        }
+        reg.key = key;
+        return 0;
+    }
+
+    @Override
+    public void deregister(SocketCore so) {
+        if (so.hostRegistration instanceof Registration reg && reg.key > 0) {
+            reg.loop.deregister(reg.key);
+        }
+    }
+
+    @Override
+    public void release(SocketCore so) {
+        int fd = so.hostHandle;
+        if (fd >= 0) {
+            so.hostHandle = -1;
+            LinuxSyscalls.close(fd);
+        }
+    }
+
+    @Override
+    public int bind(SocketCore so, SockAddr nam) {
+        HostScratch s = HostScratch.get();
+        int len = LinuxSockaddr.toLinux(nam, s.addr);
+        if (len < 0) {
+            return -len;
+        }
+        int r = LinuxSyscalls.bind(so.hostHandle, s.addr, len);
+        return r < 0 ? darwin(r) : 0;
+    }
+
+    @Override
+    public int listen(SocketCore so, int backlog) {
+        int r = LinuxSyscalls.listen(so.hostHandle, backlog);
+        if (r < 0) {
+            return darwin(r);
+        }
+        return register(so);
+    }
+
+    @Override
+    public int connect(SocketCore so, SockAddr nam) {
+        HostScratch s = HostScratch.get();
+        int len = LinuxSockaddr.toLinux(nam, s.addr);
+        if (len < 0) {
+            return -len;
+        }
+        int reg = register(so);
+        if (reg != 0) {
+            return reg;
+        }
+        int r = LinuxSyscalls.connect(so.hostHandle, s.addr, len);
+        if (r < 0) {
+            return darwin(r);
+        }
+        return 0;
+    }
+
+    @Override
+    public int connectResult(SocketCore so) {
+        HostScratch s = HostScratch.get();
+        s.len.set(ValueLayout.JAVA_INT, 0, 4);
+        int r = LinuxSyscalls.getsockopt(so.hostHandle, L_SOL_SOCKET, L_SO_ERROR, s.opt, s.len);
+        if (r < 0) {
+            return darwin(r);
+        }
+        int e = s.opt.get(ValueLayout.JAVA_INT, 0);
+        return e == 0 ? 0 : LinuxErrno.toDarwin(e);
+    }
+
+    @Override
+    public int accept(SocketCore so, SockAddr from, int fromlen) {
+        HostScratch s = HostScratch.get();
+        s.len.set(ValueLayout.JAVA_INT, 0, LinuxSockaddr.STORAGE_SIZE);
+        int fd = LinuxSyscalls.accept4(so.hostHandle, s.addr, s.len);
+        if (fd < 0) {
+            return -darwin(fd);
+        }
+        if (from != null && fromlen > 0) {
+            LinuxSockaddr.fromLinux(s.addr, s.len.get(ValueLayout.JAVA_INT, 0), from, fromlen);
+        }
+        return fd;
+    }
+
+    private static int hostFlags(int darwinFlags) {
+        // The descriptor is non-blocking already; MSG_NOSIGNAL because a kernel socket never
+        // raises SIGPIPE (BSD's SO_NOSIGPIPE behaviour for every KPI socket).
+        return LinuxConstants.msgFlagsToLinux(darwinFlags & ~0x80) | L_MSG_DONTWAIT | L_MSG_NOSIGNAL;
+    }
+
+    @Override
+    public long send(SocketCore so, MsgHdr msg, long skip, int flags) {
+        int hf = hostFlags(flags);
+        MemorySegment[] iov = msg.msg_iov;
+        int iovlen = msg.msg_iovlen;
+        int fd = so.hostHandle;
+        if (iovlen == 1 && msg.msg_name == null) {
+            MemorySegment seg = iov[0];
+            long n = LinuxSyscalls.send(fd, skip == 0 ? seg : seg.asSlice(skip), hf);
+            return n < 0 ? -darwin(n) : n;
+        }
+        HostScratch s = HostScratch.get();
+        int nameLen = 0;
+        if (msg.msg_name != null) {
+            nameLen = LinuxSockaddr.toLinux(msg.msg_name, s.addr);
+            if (nameLen < 0) {
+                return nameLen;
+            }
+        }
+        int count = 0;
+        long bounceUsed = 0;
+        MemorySegment bounce = null;
+        long toSkip = skip;
+        for (int i = 0; i < iovlen && count < HostScratch.IOV_MAX; i++) {
+            MemorySegment seg = iov[i];
+            long size = seg.byteSize();
+            if (toSkip >= size) {
+                toSkip -= size;
+                continue;
+            }
+            long off = toSkip;
+            toSkip = 0;
+            long len = size - off;
+            if (seg.isNative()) {
+                s.iovec(count++, seg.address() + off, len);
+            } else {
+                if (bounce == null) {
+                    bounce = s.bounce();
+                }
+                long room = HostScratch.BOUNCE_SIZE - bounceUsed;
+                if (room == 0) {
+                    break;
+                }
+                long take = Math.min(room, len);
+                MemorySegment.copy(seg, off, bounce, bounceUsed, take);
+                s.iovec(count++, bounce.address() + bounceUsed, take);
+                bounceUsed += take;
+                if (take < len) {
+                    break;
+                }
+            }
+        }
+        s.msghdr(s.addr, nameLen, count);
+        long n = LinuxSyscalls.sendmsg(fd, s.msghdr, hf);
+        return n < 0 ? -darwin(n) : n;
+    }
+
+    @Override
+    public long sendChain(SocketCore so, Mbuf chain, SockAddr to, int flags) {
+        HostScratch s = HostScratch.get();
+        int nameLen = 0;
+        if (to != null) {
+            nameLen = LinuxSockaddr.toLinux(to, s.addr);
+            if (nameLen < 0) {
+                return nameLen;
+            }
+        }
+        int count = MbufChains.toIovecs(chain, s.iov, HostScratch.IOV_MAX);
+        if (count < 0) {
+            return count;
+        }
+        s.msghdr(s.addr, nameLen, count);
+        long n = LinuxSyscalls.sendmsg(so.hostHandle, s.msghdr, hostFlags(flags));
+        return n < 0 ? -darwin(n) : n;
+    }
+
+    @Override
+    public long receive(SocketCore so, MsgHdr msg, long skip, int flags) {
+        int hf = hostFlags(flags);
+        MemorySegment[] iov = msg.msg_iov;
+        int iovlen = msg.msg_iovlen;
+        int fd = so.hostHandle;
+        msg.msg_flags = 0;
+        if (stream && iovlen == 1 && msg.msg_name == null) {
+            MemorySegment seg = iov[0];
+            long n = LinuxSyscalls.recv(fd, skip == 0 ? seg : seg.asSlice(skip), hf);
+            return n < 0 ? -darwin(n) : n;
+        }
+        HostScratch s = HostScratch.get();
+        int count = 0;
+        long bounceUsed = 0;
+        MemorySegment bounce = null;
+        boolean anyHeap = false;
+        long toSkip = skip;
+        for (int i = 0; i < iovlen && count < HostScratch.IOV_MAX; i++) {
+            MemorySegment seg = iov[i];
+            long size = seg.byteSize();
+            if (toSkip >= size) {
+                toSkip -= size;
+                continue;
+            }
+            long off = toSkip;
+            toSkip = 0;
+            long len = size - off;
+            if (seg.isNative()) {
+                s.iovec(count++, seg.address() + off, len);
+            } else {
+                anyHeap = true;
+                if (bounce == null) {
+                    bounce = s.bounce();
+                }
+                long room = HostScratch.BOUNCE_SIZE - bounceUsed;
+                if (room == 0) {
+                    break;
+                }
+                long take = Math.min(room, len);
+                s.iovec(count++, bounce.address() + bounceUsed, take);
+                bounceUsed += take;
+                if (take < len) {
+                    break;
+                }
+            }
+        }
+        boolean wantName = msg.msg_name != null && msg.msg_namelen > 0;
+        s.msghdr(s.addr, wantName ? LinuxSockaddr.STORAGE_SIZE : 0, count);
+        long n = LinuxSyscalls.recvmsg(fd, s.msghdr, hf);
+        if (n < 0) {
+            return -darwin(n);
+        }
+        if (anyHeap) {
+            copyOutOfBounce(msg, skip, s, count, n);
+        }
+        msg.msg_flags = LinuxConstants.msgFlagsFromLinux(s.msgFlags());
+        if (wantName) {
+            int nl = s.msgNameLen();
+            if (nl > 0) {
+                LinuxSockaddr.fromLinux(s.addr, nl, msg.msg_name, msg.msg_namelen);
+            }
+        }
+        return n;
+    }
+
+    /** After a recvmsg that used the bounce buffer for heap iovecs: copies those bytes home. */
+    private static void copyOutOfBounce(MsgHdr msg, long skip, HostScratch s, int count, long received) {
+        MemorySegment bounce = s.bounce();
+        long left = received;
+        long toSkip = skip;
+        long bounceOff = 0;
+        int used = 0;
+        for (int i = 0; i < msg.msg_iovlen && used < count && left > 0; i++) {
+            MemorySegment seg = msg.msg_iov[i];
+            long size = seg.byteSize();
+            if (toSkip >= size) {
+                toSkip -= size;
+                continue;
+            }
+            long off = toSkip;
+            toSkip = 0;
+            long iovLen = s.iov.get(ValueLayout.JAVA_LONG, (long) used * HostScratch.IOVEC_SIZE + 8);
+            long take = Math.min(iovLen, left);
+            if (!seg.isNative()) {
+                MemorySegment.copy(bounce, bounceOff, seg, off, take);
+                bounceOff += iovLen;
+            }
+            left -= take;
+            used++;
+        }
+    }
+
+    @Override
+    public long receiveChain(SocketCore so, MsgHdr msg, long max, int flags, Ref<Mbuf> out) {
+        HostScratch s = HostScratch.get();
+        long want = Math.min(max, stream ? 256 * 1024 : 65536);
+        Ref<Mbuf> chainRef = new Ref<>();
+        int a = MbufChains.allocForReceive(dev.ksock.KpiMbuf.MBUF_DONTWAIT, want, chainRef);
+        if (a != 0) {
+            return -a;
+        }
+        Mbuf chain = chainRef.get();
+        int count = MbufChains.toIovecs(chain, s.iov, HostScratch.IOV_MAX);
+        if (count < 0) {
+            MbufChains.freem(chain);
+            return count;
+        }
+        boolean wantName = msg != null && msg.msg_name != null && msg.msg_namelen > 0;
+        s.msghdr(s.addr, wantName ? LinuxSockaddr.STORAGE_SIZE : 0, count);
+        long n = LinuxSyscalls.recvmsg(so.hostHandle, s.msghdr, hostFlags(flags));
+        if (n < 0) {
+            MbufChains.freem(chain);
+            return -darwin(n);
+        }
+        out.set(MbufChains.trimToReceived(chain, n));
+        if (msg != null) {
+            msg.msg_flags = LinuxConstants.msgFlagsFromLinux(s.msgFlags());
+            if (wantName && s.msgNameLen() > 0) {
+                LinuxSockaddr.fromLinux(s.addr, s.msgNameLen(), msg.msg_name, msg.msg_namelen);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int shutdown(SocketCore so, int how) {
+        int r = LinuxSyscalls.shutdown(so.hostHandle, how);
+        return r < 0 ? darwin(r) : 0;
+    }
+
+    @Override
+    public int sockaddr(SocketCore so, SockAddr nam, int namlen) {
+        HostScratch s = HostScratch.get();
+        s.len.set(ValueLayout.JAVA_INT, 0, LinuxSockaddr.STORAGE_SIZE);
+        int r = LinuxSyscalls.getsockname(so.hostHandle, s.addr, s.len);
+        if (r < 0) {
+            return darwin(r);
+        }
+        int full = LinuxSockaddr.fromLinux(s.addr, s.len.get(ValueLayout.JAVA_INT, 0), nam, namlen);
+        return full < 0 ? -full : 0;
+    }
+
+    @Override
+    public int peeraddr(SocketCore so, SockAddr nam, int namlen) {
+        HostScratch s = HostScratch.get();
+        s.len.set(ValueLayout.JAVA_INT, 0, LinuxSockaddr.STORAGE_SIZE);
+        int r = LinuxSyscalls.getpeername(so.hostHandle, s.addr, s.len);
+        if (r < 0) {
+            return darwin(r);
+        }
+        int full = LinuxSockaddr.fromLinux(s.addr, s.len.get(ValueLayout.JAVA_INT, 0), nam, namlen);
+        return full < 0 ? -full : 0;
+    }
+
+    @Override
+    public int getopt(SocketCore so, int level, int name, MemorySegment val, IntRef len) {
+        long host = LinuxConstants.sockoptToLinux(level, name);
+        if (host < 0) {
+            return ENOPROTOOPT;
+        }
+        HostScratch s = HostScratch.get();
+        s.opt.fill((byte) 0);
+        s.len.set(ValueLayout.JAVA_INT, 0, (int) s.opt.byteSize());
+        int r = LinuxSyscalls.getsockopt(so.hostHandle, (int) (host >>> 32), (int) host, s.opt, s.len);
+        if (r < 0) {
+            return darwin(r);
+        }
+        int got = s.len.get(ValueLayout.JAVA_INT, 0);
+        int copy = Math.min(got, len.value);
+        MemorySegment.copy(s.opt, 0, val, 0, copy);
+        len.value = copy;
+        return 0;
+    }
+
+    @Override
+    public int setopt(SocketCore so, int level, int name, MemorySegment val, int len) {
+        long host = LinuxConstants.sockoptToLinux(level, name);
+        if (host < 0) {
+            return ENOPROTOOPT;
+        }
+        HostScratch s = HostScratch.get();
+        if (len > s.opt.byteSize()) {
+            return EINVAL;
+        }
+        MemorySegment.copy(val, 0, s.opt, 0, len);
+        int r = LinuxSyscalls.setsockopt(so.hostHandle, (int) (host >>> 32), (int) host, s.opt, len);
+        return r < 0 ? darwin(r) : 0;
+    }
+
+    @Override
+    public int ioctl(SocketCore so, long request, MemorySegment arg) {
+        long host = LinuxConstants.ioctlToLinux(request);
+        if (host < 0) {
+            return EOPNOTSUPP;
+        }
+        HostScratch s = HostScratch.get();
+        long size = Math.min(arg.byteSize(), 4);
+        MemorySegment.copy(arg, 0, s.opt, 0, size);
+        int r = LinuxSyscalls.ioctl(so.hostHandle, host, s.opt);
+        if (r < 0) {
+            return darwin(r);
+        }
+        MemorySegment.copy(s.opt, 0, arg, 0, size);
+        return 0;
+    }
+
+    @Override
+    public long readable(SocketCore so) {
+        return hostIntIoctl(so, L_FIONREAD);
+    }
+
+    @Override
+    public long unsent(SocketCore so) {
+        return hostIntIoctl(so, L_SIOCOUTQ);
+    }
+
+    private static long hostIntIoctl(SocketCore so, long request) {
+        HostScratch s = HostScratch.get();
+        s.len.set(ValueLayout.JAVA_INT, 0, 0);
+        int r = LinuxSyscalls.ioctl(so.hostHandle, request, s.len);
+        if (r < 0) {
+            return -darwin(r);
+        }
+        return s.len.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /** Polls the socket's descriptor for one direction (used when waiting on an event loop). */
+    public static boolean pollHost(SocketCore so, boolean forWrite, int millis) {
+        int fd = so.hostHandle;
+        if (fd < 0) {
+            return true;
+        }
+        int r = LinuxSyscalls.poll(fd, forWrite ? L_POLLOUT : L_POLLIN, millis);
+        return r != 0;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.ksock.internal.proto;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Per-thread native scratch memory for building the host's structs (sockaddr, msghdr, iovec
+ * arrays, option values) without allocating per call. A KPI call uses its thread's scratch
+ * from entry to return and never hands it to another thread.
+ *
+ * <p>Virtual threads each get their own (a ThreadLocal); the large bounce buffer that heap
+ * segments need is allocated only on first use.
+ */
+final class HostScratch {
+    /** IOV_MAX on Linux: the most iovecs one sendmsg/recvmsg takes. */
+    static final int IOV_MAX = 1024;
+    static final int IOVEC_SIZE = 16;
+    /** Bytes of heap data one syscall moves through the bounce buffer. */
+    static final int BOUNCE_SIZE = 128 * 1024;
+
+    // Linux x86_64 struct msghdr (56 bytes): the only offsets of it in this package.
+    static final long MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24,
+            MSG_CONTROL = 32, MSG_CONTROLLEN = 40, MSG_FLAGS = 48, MSGHDR_SIZE = 56;
+
+    private static final ThreadLocal<HostScratch> PER_THREAD = ThreadLocal.withInitial(HostScratch::new);
+
+    private final Arena arena = Arena.ofAuto();
+    /** A Linux sockaddr_storage. */
+    final MemorySegment addr = arena.allocate(128, 8);
+    /** A second one (accept's peer while addr holds something else). */
+    final MemorySegment addr2 = arena.allocate(128, 8);
+    /** socklen_t / int in-out slot. */
+    final MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+    /** Option values: the largest Linux option we pass is well under 256 bytes. */
+    final MemorySegment opt = arena.allocate(256, 8);
+    final MemorySegment msghdr = arena.allocate(MSGHDR_SIZE, 8);
+    final MemorySegment iov = arena.allocate((long) IOV_MAX * IOVEC_SIZE, 8);
+    private MemorySegment bounce;
+
+    static HostScratch get() {
+        return PER_THREAD.get();
+    }
+
+    MemorySegment bounce() {
+        MemorySegment b = bounce;
+        if (b == null) {
+            b = bounce = arena.allocate(BOUNCE_SIZE, 16);
+        }
+        return b;
+    }
+
+    /** Fills the msghdr: name (NULL if nameLen is 0), iov[0..iovCount), no control. */
+    void msghdr(MemorySegment name, int nameLen, int iovCount) {
+        MemorySegment m = msghdr;
+        m.set(ValueLayout.JAVA_LONG, MSG_NAME, nameLen == 0 ? 0L : name.address());
+        m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, nameLen);
+        m.set(ValueLayout.JAVA_LONG, MSG_IOV, iov.address());
+        m.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, iovCount);
+        m.set(ValueLayout.JAVA_LONG, MSG_CONTROL, 0L);
+        m.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, 0L);
+        m.set(ValueLayout.JAVA_INT, MSG_FLAGS, 0);
+    }
+
+    void iovec(int i, long base, long length) {
+        iov.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_SIZE, base);
+        iov.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_SIZE + 8, length);
+    }
+
+    int msgNameLen() {
+        return msghdr.get(ValueLayout.JAVA_INT, MSG_NAMELEN);
+    }
+
+    int msgFlags() {
+        return msghdr.get(ValueLayout.JAVA_INT, MSG_FLAGS);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ksock.internal.socket;
+
+import dev.ksock.Mbuf;
+import dev.ksock.MsgHdr;
+import dev.ksock.SockAddr;
+
+/**
+ * The protocol switch: what the generic socket layer asks of a protocol (BSD's
+ * {@code struct protosw} with its {@code pr_usrreqs}). The socket layer never knows how a
+ * protocol moves bytes; a protocol never blocks, never sleeps and never calls upcalls — it
+ * answers at once with a result or {@code EWOULDBLOCK}, and the socket layer decides whether to
+ * wait. Results are Darwin errno values; counts are returned as non-negative longs and errors as
+ * negated errno values.
+ */
+public interface ProtoSw {
+    /** PR_CONNREQUIRED: a stream protocol that must be connected to send (TCP, local stream). */
+    boolean connRequired();
+
+    /** pru_attach: create the protocol endpoint for a new socket; 0 or errno. */
+    int attach(SocketCore so);
+
+    /** pru_attach for an endpoint the host already created (accept, received descriptor). */
+    int attachAccepted(SocketCore so, int hostHandle);
+
+    int bind(SocketCore so, SockAddr nam);
+
+    int listen(SocketCore so, int backlog);
+
+    /** pru_connect: 0 (connected now), EINPROGRESS (completion comes as a send edge), or errno. */
+    int connect(SocketCore so, SockAddr nam);
+
+    /** The outcome of an in-progress connect once the host says it finished: 0 or errno. */
+    int connectResult(SocketCore so);
+
+    /**
+     * pru_accept: takes one completed connection off the listen queue. Returns the host handle
+     * for the new endpoint (≥ 0), or a negated errno ({@code -EWOULDBLOCK} if none is ready).
+     * The peer's address goes to {@code from} (at most {@code fromlen} bytes, BSD truncation).
+     */
+    int accept(SocketCore so, SockAddr from, int fromlen);
+
+    /** pru_send from {@code msg}'s iovecs, skipping {@code skip} bytes already sent; count or -errno. */
+    long send(SocketCore so, MsgHdr msg, long skip, int flags);
+
+    /** pru_send of an mbuf chain (not consumed); count or -errno. */
+    long sendChain(SocketCore so, Mbuf chain, SockAddr to, int flags);
+
+    /**
+     * pru_soreceive into {@code msg}'s iovecs starting at byte {@code skip}; count or -errno.
+     * Sets {@code msg.msg_flags} and fills {@code msg.msg_name} when given.
+     */
+    long receive(SocketCore so, MsgHdr msg, long skip, int flags);
+
+    /** Receive up to {@code max} bytes into a new chain stored in {@code out}; count or -errno. */
+    long receiveChain(SocketCore so, MsgHdr msg, long max, int flags, dev.ksock.Ref<Mbuf> out);
+
+    int shutdown(SocketCore so, int how);
+
+    int sockaddr(SocketCore so, SockAddr nam, int namlen);
+
+    int peeraddr(SocketCore so, SockAddr nam, int namlen);
+
+    /** pr_ctloutput (get): options the socket level did not handle; 0 or errno. */
+    int getopt(SocketCore so, int level, int name, java.lang.foreign.MemorySegment val, dev.ksock.IntRef len);
+
+    /** pr_ctloutput (set). */
+    int setopt(SocketCore so, int level, int name, java.lang.foreign.MemorySegment val, int len);
+
+    /** pru_control: ioctls the socket level did not handle; 0 or errno. */
+    int ioctl(SocketCore so, long request, java.lang.foreign.MemorySegment arg);
+
+    /** Bytes readable now (FIONREAD-like, host view); -errno on failure. */
+    long readable(SocketCore so);
+
+    /** Bytes sent but not yet acknowledged/drained (SO_NWRITE); -errno on failure. */
+    long unsent(SocketCore so);
+
+    /** Starts delivering readiness edges to {@link SocketCore#onIoEvents}; 0 or errno. */
+    int register(SocketCore so);
+
+    /** pru_detach: stop readiness delivery (no new edge after return). */
+    void deregister(SocketCore so);
+
+    /** Releases the host endpoint; called once, when no operation uses the socket any more. */
+    void release(SocketCore so);
+}

@@ -1,0 +1,460 @@
+package dev.ksock.internal.socket;
+
+import static dev.ksock.SysErrno.*;
+import static dev.ksock.internal.socket.SoState.*;
+
+import dev.ksock.Mbuf;
+import dev.ksock.MsgHdr;
+import dev.ksock.Ref;
+import dev.ksock.SockAddr;
+import dev.ksock.internal.mbuf.MbufChains;
+
+/**
+ * The generic socket layer (BSD's {@code uipc_socket.c}): creation, binding, connecting,
+ * accepting, sending and receiving with BSD's blocking rules, on top of any protocol switch.
+ *
+ * <p>Every operation here runs with the socket entered ({@link SocketCore#enter}) by the KPI.
+ * Protocols never block; this is where the layer decides to wait — always in
+ * {@link #waitFor}, which sleeps on the socket buffer or, on an event-loop thread (where
+ * sleeping would stop the loop that must wake us), polls the host.
+ */
+public final class SocketLayer {
+    private SocketLayer() {
+    }
+
+    /** Default socket buffer sizes (BSD's tcp_sendspace / tcp_recvspace are 128 KiB on Darwin). */
+    public static final int DEFAULT_SNDBUF = 128 * 1024, DEFAULT_RCVBUF = 128 * 1024;
+    public static final int SOMAXCONN = 128;
+    private static final int MSG_OOB = 0x1, MSG_PEEK = 0x2, MSG_WAITALL = 0x40, MSG_DONTWAIT = 0x80;
+    private static final int AF_INET = 2, AF_INET6 = 30, AF_UNSPEC = 0;
+    private static final int SOCK_STREAM = 1;
+    private static final int SO_ACCEPTCONN = 0x0002;
+    private static final int IPPORT_RESERVED = 1024;
+
+    /** How a waiting caller is woken when it runs on an event loop (see {@link #waitFor}). */
+    public interface LoopPoller {
+        /** True if the calling thread is an event-loop thread, where sleeping is forbidden. */
+        boolean onEventLoop();
+
+        /** Polls the host endpoint for the direction until ready or {@code millis}; true if ready. */
+        boolean poll(SocketCore so, boolean forWrite, int millis);
+    }
+
+    private static volatile LoopPoller poller;
+
+    public static void setLoopPoller(LoopPoller p) {
+        poller = p;
+    }
+
+    /** socreate. */
+    public static int socreate(int domain, int type, int protocol, Ref<SocketCore> out) {
+        int[] err = new int[1];
+        Domains.Entry e = Domains.find(domain, type, protocol, err);
+        if (e == null) {
+            return err[0];
+        }
+        SocketCore so = new SocketCore(domain, type, e.protocol(), e.proto(), DEFAULT_SNDBUF, DEFAULT_RCVBUF);
+        int r = e.proto().attach(so);
+        if (r != 0) {
+            return r;
+        }
+        out.set(so);
+        return 0;
+    }
+
+    /** sobind. The privilege rule is ksock's (stricter than XNU): any reserved port needs SS_PRIV. */
+    public static int sobind(SocketCore so, SockAddr nam) {
+        int fam = nam.sa_family();
+        if ((so.domain == AF_INET || so.domain == AF_INET6) && fam == so.domain) {
+            int port = nam.port();
+            if (port > 0 && port < IPPORT_RESERVED && !so.is(SS_PRIV)) {
+                return EACCES;
+            }
+        }
+        return so.proto.bind(so, nam);
+    }
+
+    /** solisten: backlogs outside [0, SOMAXCONN] become SOMAXCONN, as in BSD. */
+    public static int solisten(SocketCore so, int backlog) {
+        if (!so.proto.connRequired()) {
+            return EOPNOTSUPP;
+        }
+        if (so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) {
+            return EINVAL;
+        }
+        if (backlog < 0 || backlog > SOMAXCONN) {
+            backlog = SOMAXCONN;
+        }
+        int r = so.proto.listen(so, backlog);
+        if (r == 0) {
+            so.setOption(SO_ACCEPTCONN, true);
+        }
+        return r;
+    }
+
+    /** soconnect plus sock_connect's waiting rules. */
+    public static int soconnect(SocketCore so, SockAddr nam, int flags) {
+        boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
+        if (so.hasOption(SO_ACCEPTCONN)) {
+            return EOPNOTSUPP;
+        }
+        if (so.proto.connRequired()) {
+            if (so.is(SS_ISCONNECTING)) {
+                if (dontwait) {
+                    return EALREADY;
+                }
+                return waitConnected(so);
+            }
+            if (so.is(SS_ISCONNECTED)) {
+                return EISCONN;
+            }
+        }
+        int fam = nam.sa_family();
+        if (fam != so.domain && !(fam == AF_UNSPEC && !so.proto.connRequired())) {
+            // A datagram socket may be "disconnected" with AF_UNSPEC; otherwise families must match.
+            if (!(so.domain == AF_INET6 && fam == AF_INET)) {
+                return EAFNOSUPPORT;
+            }
+        }
+        so.soisconnecting();
+        int r = so.proto.connect(so, nam);
+        if (r == 0) {
+            so.soisconnected();
+            return 0;
+        }
+        if (r != EINPROGRESS) {
+            so.soconnectfailed(0);
+            return r;
+        }
+        if (dontwait) {
+            return EINPROGRESS;
+        }
+        return waitConnected(so);
+    }
+
+    private static int waitConnected(SocketCore so) {
+        while (so.is(SS_ISCONNECTING)) {
+            long seq = so.snd.readySeq();
+            if (!so.is(SS_ISCONNECTING)) {
+                break;
+            }
+            int w = waitFor(so, so.snd, seq, 0, true);
+            if (w != 0) {
+                return w;
+            }
+        }
+        int e = so.takeError();
+        if (e != 0) {
+            return e;
+        }
+        return so.is(SS_ISCONNECTED) ? 0 : ECONNREFUSED;
+    }
+
+    /**
+     * sock_accept's loop: returns the host handle of a completed connection (≥ 0) or a negated
+     * errno. Blocking accept has no timeout, as in XNU; it ends with ECONNABORTED when the
+     * listener is closed or shut down under it.
+     */
+    public static int soaccept(SocketCore so, SockAddr from, int fromlen, boolean dontwait) {
+        for (;;) {
+            long seq = so.rcv.readySeq();
+            int e = so.takeError();
+            if (e != 0) {
+                return -e;
+            }
+            int h = so.proto.accept(so, from, fromlen);
+            if (h != -EWOULDBLOCK) {
+                return h;
+            }
+            if (dontwait || so.is(SS_NBIO)) {
+                return -EWOULDBLOCK;
+            }
+            if (so.isClosed() || so.is(SS_CANTRCVMORE)) {
+                return -ECONNABORTED;
+            }
+            int w = waitFor(so, so.rcv, seq, 0, false);
+            if (w != 0) {
+                return -(w == EBADF ? ECONNABORTED : w);
+            }
+        }
+    }
+
+    /**
+     * sonewconn: the socket for an accepted connection, inheriting the listener's options,
+     * buffer marks, timeouts, non-blocking and privilege bits as BSD's sonewconn does. It is
+     * connected from birth; the caller installs its upcall and then attaches the host handle.
+     */
+    public static SocketCore sonewconn(SocketCore head) {
+        SocketCore so = new SocketCore(head.domain, head.type, head.protocol, head.proto, head.snd.hiwat, head.rcv.hiwat);
+        so.snd.lowat = head.snd.lowat;
+        so.rcv.lowat = head.rcv.lowat;
+        so.snd.timeoNanos = head.snd.timeoNanos;
+        so.rcv.timeoNanos = head.rcv.timeoNanos;
+        so.lingerSeconds = head.lingerSeconds;
+        so.lingerTicks = head.lingerTicks;
+        if (head.hasOption(SocketOptions.OPT_NOSIGPIPE)) {
+            so.setOption(SocketOptions.OPT_NOSIGPIPE, true);
+        }
+        so.setNonBlocking(head.is(SS_NBIO));
+        so.setPrivileged(head.is(SS_PRIV));
+        so.soisconnected();
+        return so;
+    }
+
+    /**
+     * sosend over iovecs. Stream sockets block until everything is sent (unless non-blocking);
+     * a timeout or non-blocking stop after some bytes went out is success with the partial
+     * count, as XNU's sock_send reports it.
+     */
+    public static long sosend(SocketCore so, MsgHdr msg, int flags, long total) {
+        boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
+        long done = 0;
+        long deadline = 0;
+        for (;;) {
+            int pre = sendPrecheck(so, msg.msg_name != null);
+            if (pre != 0) {
+                return done > 0 && pre != EPIPE ? done : -pre;
+            }
+            long seq = so.snd.readySeq();
+            long n = so.proto.send(so, msg, done, flags);
+            if (n >= 0) {
+                done += n;
+                if (done >= total || !so.proto.connRequired()) {
+                    return done;
+                }
+                continue;
+            }
+            int err = (int) -n;
+            if (err != EWOULDBLOCK) {
+                return done > 0 ? done : -err;
+            }
+            if (dontwait) {
+                return done > 0 ? done : -EWOULDBLOCK;
+            }
+            if (deadline == 0) {
+                deadline = so.snd.deadline();
+            }
+            int w = waitFor(so, so.snd, seq, deadline, true);
+            if (w != 0) {
+                return done > 0 ? done : -w;
+            }
+        }
+    }
+
+    /** sosend of an mbuf chain; the chain is always consumed. */
+    public static long sosendChain(SocketCore so, MsgHdr msg, Mbuf data, int flags) {
+        boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
+        long total = MbufChains.length(data);
+        if (total < 0) {
+            MbufChains.freem(data);
+            return -EINVAL;
+        }
+        SockAddr to = msg == null ? null : msg.msg_name;
+        long done = 0;
+        long deadline = 0;
+        Mbuf rest = data;
+        try {
+            for (;;) {
+                int pre = sendPrecheck(so, to != null);
+                if (pre != 0) {
+                    return done > 0 && pre != EPIPE ? done : -pre;
+                }
+                if (rest == null) {
+                    return done;
+                }
+                long seq = so.snd.readySeq();
+                long n = so.proto.sendChain(so, rest, to, flags);
+                if (n >= 0) {
+                    done += n;
+                    if (done >= total || !so.proto.connRequired()) {
+                        return done;
+                    }
+                    rest = MbufChains.dropFront(rest, n);
+                    continue;
+                }
+                int err = (int) -n;
+                if (err != EWOULDBLOCK || dontwait) {
+                    return done > 0 ? done : -err;
+                }
+                if (deadline == 0) {
+                    deadline = so.snd.deadline();
+                }
+                int w = waitFor(so, so.snd, seq, deadline, true);
+                if (w != 0) {
+                    return done > 0 ? done : -w;
+                }
+            }
+        } finally {
+            if (rest != null) {
+                MbufChains.freem(rest);
+            }
+        }
+    }
+
+    private static int sendPrecheck(SocketCore so, boolean hasName) {
+        if (so.is(SS_CANTSENDMORE)) {
+            return EPIPE;
+        }
+        int e = so.takeError();
+        if (e != 0) {
+            return e;
+        }
+        if (so.proto.connRequired()) {
+            if (!so.is(SS_ISCONNECTED)) {
+                return ENOTCONN;
+            }
+        } else if (!hasName && !so.is(SS_ISCONNECTED)) {
+            return EDESTADDRREQ;
+        }
+        return 0;
+    }
+
+    /**
+     * soreceive into iovecs. Returns the count (≥ 0) or a negated errno.
+     * {@code MSG_WAITALL} on a stream keeps reading until the iovecs are full, the peer closes,
+     * an error arrives or the timeout passes (a partial count is then success).
+     */
+    public static long soreceive(SocketCore so, MsgHdr msg, int flags, long total) {
+        boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
+        boolean waitall = (flags & MSG_WAITALL) != 0 && so.type == SOCK_STREAM
+                && (flags & (MSG_PEEK | MSG_OOB)) == 0 && !dontwait;
+        long done = 0;
+        long deadline = 0;
+        int outFlags = 0;
+        for (;;) {
+            long seq = so.rcv.readySeq();
+            if (done == 0) {
+                int e = so.takeError();
+                if (e != 0) {
+                    return -e;
+                }
+            }
+            long n = so.proto.receive(so, msg, done, flags);
+            if (n > 0) {
+                done += n;
+                outFlags |= msg.msg_flags;
+                if (!waitall || done >= total) {
+                    break;
+                }
+                continue;
+            }
+            if (n == 0) {
+                // End of stream (or an empty datagram): nothing more will come for this call.
+                outFlags |= msg.msg_flags;
+                break;
+            }
+            int err = (int) -n;
+            if (err != EWOULDBLOCK) {
+                msg.msg_flags = outFlags;
+                return done > 0 ? done : -err;
+            }
+            if (so.is(SS_CANTRCVMORE)) {
+                break;
+            }
+            if (dontwait) {
+                msg.msg_flags = outFlags;
+                return done > 0 ? done : -EWOULDBLOCK;
+            }
+            if (deadline == 0) {
+                deadline = so.rcv.deadline();
+            }
+            int w = waitFor(so, so.rcv, seq, deadline, false);
+            if (w != 0) {
+                msg.msg_flags = outFlags;
+                return done > 0 ? done : -w;
+            }
+        }
+        msg.msg_flags = outFlags;
+        return done;
+    }
+
+    /** soreceive into a new mbuf chain of at most {@code max} bytes. */
+    public static long soreceiveChain(SocketCore so, MsgHdr msg, long max, int flags, Ref<Mbuf> out) {
+        boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
+        long deadline = 0;
+        for (;;) {
+            long seq = so.rcv.readySeq();
+            int e = so.takeError();
+            if (e != 0) {
+                return -e;
+            }
+            long n = so.proto.receiveChain(so, msg, max, flags, out);
+            if (n >= 0) {
+                return n;
+            }
+            int err = (int) -n;
+            if (err != EWOULDBLOCK) {
+                return -err;
+            }
+            if (so.is(SS_CANTRCVMORE)) {
+                return 0;
+            }
+            if (dontwait) {
+                return -EWOULDBLOCK;
+            }
+            if (deadline == 0) {
+                deadline = so.rcv.deadline();
+            }
+            int w = waitFor(so, so.rcv, seq, deadline, false);
+            if (w != 0) {
+                return -w;
+            }
+        }
+    }
+
+    /** soshutdown: ENOTCONN unless connected or connecting, as XNU does. */
+    public static int soshutdown(SocketCore so, int how) {
+        if (how < 0 || how > 2) {
+            return EINVAL;
+        }
+        if (!so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) {
+            return ENOTCONN;
+        }
+        int r = so.proto.shutdown(so, how);
+        if (r != 0) {
+            return r;
+        }
+        if (how != 1) {
+            so.socantrcvmore();
+        }
+        if (how != 0) {
+            so.socantsendmore();
+        }
+        return 0;
+    }
+
+    /**
+     * sbwait: sleeps until the buffer's readiness moves from {@code seq}, the deadline passes
+     * (EWOULDBLOCK) or the socket is closed (EBADF). On an event-loop thread it polls the host
+     * instead, in short slices so a close is still noticed.
+     */
+    static int waitFor(SocketCore so, SockBuf sb, long seq, long deadline, boolean forWrite) {
+        if (so.isClosed()) {
+            return EBADF;
+        }
+        LoopPoller p = poller;
+        if (p != null && p.onEventLoop()) {
+            for (;;) {
+                int slice = 50;
+                if (deadline != 0) {
+                    long left = (deadline - System.nanoTime()) / 1_000_000;
+                    if (left <= 0) {
+                        return EWOULDBLOCK;
+                    }
+                    slice = (int) Math.min(slice, Math.max(1, left));
+                }
+                if (p.poll(so, forWrite, slice) || sb.readySeq() != seq) {
+                    return so.isClosed() ? EBADF : 0;
+                }
+                if (so.isClosed()) {
+                    return EBADF;
+                }
+            }
+        }
+        boolean ready = sb.await(seq, deadline);
+        if (so.isClosed()) {
+            return EBADF;
+        }
+        return ready ? 0 : EWOULDBLOCK;
+    }
+}
