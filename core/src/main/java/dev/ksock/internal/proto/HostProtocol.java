@@ -35,6 +35,7 @@ public final class HostProtocol implements ProtoSw {
     private static final int L_SOL_SOCKET = 1, L_SO_ERROR = 4;
     private static final long L_FIONREAD = 0x541B, L_SIOCOUTQ = 0x5411;
     private static final int L_POLLIN = 0x1, L_POLLOUT = 0x4;
+    private static final int L_EINPROGRESS = 115;
 
     private final int linuxDomain;
     private final int linuxType;
@@ -186,15 +187,17 @@ public final class HostProtocol implements ProtoSw {
         if (len < 0) {
             return -len;
         }
+        int r = LinuxSyscalls.connect(so.hostHandle, s.addr, len);
+        if (r < 0 && r != -L_EINPROGRESS) {
+            return darwin(r);
+        }
+        // Register only once the connect is under way: Linux reports a stream socket that has
+        // not started connecting as hung up, which would read as an instant failure.
         int reg = register(so);
         if (reg != 0) {
             return reg;
         }
-        int r = LinuxSyscalls.connect(so.hostHandle, s.addr, len);
-        if (r < 0) {
-            return darwin(r);
-        }
-        return 0;
+        return r < 0 ? EINPROGRESS : 0;
     }
 
     @Override
