@@ -65,6 +65,10 @@ public final class KsockEchoServer implements AutoCloseable {
             if (!flush(so, c)) {
                 return;
             }
+            if (c.pendingTo < BUFFER) {
+                // A short read drained the host's queue; new data brings a new edge and upcall.
+                return;
+            }
         }
     };
 
