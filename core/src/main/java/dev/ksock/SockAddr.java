@@ -158,9 +158,10 @@ public final class SockAddr {
      * and its NUL; {@code sun_len = 2 + bytes + 1}.
      *
      * <p>The path is stored as given, even when it is longer than Darwin's {@code sun_path} (103
-     * bytes and a NUL): XNU itself accepts such an address when {@code sun_len} covers it, and
-     * the socket layer decides, returning an errno as the kernel does (see the porting notes).
-     * Only a path that cannot be represented at all is refused here.
+     * bytes and a NUL): XNU's {@code unp_bind}/{@code unp_connect} accept such an address when
+     * {@code sun_len} covers it, so the KPI decides, not this factory. On the Linux host, paths of
+     * up to 108 bytes work; longer ones make {@code sock_bind}/{@code sock_connect} return
+     * {@code ENAMETOOLONG}. Only a path that cannot be represented at all is refused here.
      *
      * @throws IllegalArgumentException if the path contains a NUL character or needs more than
      *                                  125 bytes (the 128-byte storage holds header, path and NUL)
