@@ -37,11 +37,15 @@ import java.lang.invoke.MethodHandle;
  * <p><b>SIGPIPE.</b> No wrapper adds MSG_NOSIGNAL: the caller passes flags. HotSpot installs a
  * SIGPIPE handler that ignores the signal (verified by
  * {@code LinuxSyscallsTest#writeToPeerClosedSocketWithoutNosignalReturnsEpipeAndJvmSurvives}), so
- * a write to a peer-closed stream returns -EPIPE instead of killing the process. That is a
- * property of the JVM's signal setup, not something a library may rely on (an embedding
- * launcher or {@code -Xrs}-style setups may change dispositions), so the socket layer must add
- * {@link LinuxNative#MSG_NOSIGNAL} to every send/sendmsg on a stream socket.
+ * a write to a peer-closed stream returns -EPIPE instead of killing the process; it holds with
+ * {@code -Xrs} too (checked on JDK 25). But it is a process-wide setting that other code can
+ * change: after {@code sun.misc.Signal.handle(new Signal("PIPE"), SignalHandler.SIG_DFL)} the
+ * same write kills the JVM (exit status 141 = 128 + SIGPIPE, also checked), and a native library
+ * or embedding launcher can do likewise. So the socket layer must add
+ * {@link LinuxNative#MSG_NOSIGNAL} to every send/sendmsg on a stream socket, and must not use
+ * {@link #write}/{@link #writev} on sockets.
  */
+@SuppressWarnings("restricted") // downcallHandle: the whole point of this class; the jar manifest enables native access
 public final class LinuxSyscalls {
     private LinuxSyscalls() {
     }

@@ -1,7 +1,7 @@
 package dev.ksock.internal.host.linux;
 
-import static dev.ksock.internal.host.linux.LinuxTestNet.AF_UNIX;
-import static dev.ksock.internal.host.linux.LinuxTestNet.SOCK_STREAM;
+import static dev.ksock.internal.host.linux.LinuxSyscallsTest.Net.AF_UNIX;
+import static dev.ksock.internal.host.linux.LinuxSyscallsTest.Net.SOCK_STREAM;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
