@@ -241,9 +241,19 @@ public final class SocketCore {
      * reported. Updates the state through the transitions, wakes waiters, then runs the upcall.
      */
     public void onEvents(int ev) {
-        if (is(SS_CLOSED)) {
+        // Hold a use while handling the edge: a close racing with us cannot release the host
+        // descriptor (which could then be reused by another socket) until we are done.
+        if (enter() != 0) {
             return;
         }
+        try {
+            handleEvents(ev);
+        } finally {
+            leave();
+        }
+    }
+
+    private void handleEvents(int ev) {
         if ((ev & EV_ERR) != 0 && !is(SS_ISCONNECTING)) {
             int e = proto.connectResult(this); // reads and clears the host's pending error
             if (e != 0) {
@@ -297,11 +307,15 @@ public final class SocketCore {
 
     /** Runs the upcall for a request made by {@link #requestUpcall}, on the loop thread. */
     public void runRequestedUpcall() {
-        if (!upcallPending) {
+        if (!upcallPending || enter() != 0) {
             return;
         }
-        upcallPending = false;
-        deliverUpcall();
+        try {
+            upcallPending = false;
+            deliverUpcall();
+        } finally {
+            leave();
+        }
     }
 
     private void deliverUpcall() {
