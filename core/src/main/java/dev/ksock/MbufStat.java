@@ -62,6 +62,10 @@ public final class MbufStat {
     /** Native memory the pool has reserved for its slabs. */
     public long bytesReserved;
 
+    /** Zeroed statistics, to pass to {@link KpiMbuf#mbuf_stats}. */
+    public MbufStat() {
+    }
+
     @Override
     public String toString() {
         return "MbufStat[mbufs=" + mbufs + ", clusters=" + clusters + ", clfree=" + clfree
