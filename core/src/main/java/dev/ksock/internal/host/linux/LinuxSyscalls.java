@@ -315,11 +315,15 @@ public final class LinuxSyscalls {
      */
     public static long send(int fd, MemorySegment buf, int flags) {
         MemorySegment cs = SyscallScratch.current().capture;
-        MethodHandle mh = buf.isNative() ? SEND : SEND_HEAP;
+        // Each invokeExact names its static final handle: C2 then links the downcall directly.
+        // (Choosing the handle at run time and invoking it as a variable crashed C2 in JDK 25.0.3.)
+        boolean isNative = buf.isNative();
         try {
             long r;
             do {
-                r = (long) mh.invokeExact(cs, fd, buf, buf.byteSize(), flags);
+                r = isNative
+                        ? (long) SEND.invokeExact(cs, fd, buf, buf.byteSize(), flags)
+                        : (long) SEND_HEAP.invokeExact(cs, fd, buf, buf.byteSize(), flags);
             } while (r < 0 && SyscallScratch.errno(cs) == EINTR);
             return r >= 0 ? r : -SyscallScratch.errno(cs);
         } catch (Throwable t) {
@@ -330,11 +334,15 @@ public final class LinuxSyscalls {
     /** recv(2) into the whole of {@code buf}, which may be a heap segment (critical downcall). */
     public static long recv(int fd, MemorySegment buf, int flags) {
         MemorySegment cs = SyscallScratch.current().capture;
-        MethodHandle mh = buf.isNative() ? RECV : RECV_HEAP;
+        // Each invokeExact names its static final handle: C2 then links the downcall directly.
+        // (Choosing the handle at run time and invoking it as a variable crashed C2 in JDK 25.0.3.)
+        boolean isNative = buf.isNative();
         try {
             long r;
             do {
-                r = (long) mh.invokeExact(cs, fd, buf, buf.byteSize(), flags);
+                r = isNative
+                        ? (long) RECV.invokeExact(cs, fd, buf, buf.byteSize(), flags)
+                        : (long) RECV_HEAP.invokeExact(cs, fd, buf, buf.byteSize(), flags);
             } while (r < 0 && SyscallScratch.errno(cs) == EINTR);
             return r >= 0 ? r : -SyscallScratch.errno(cs);
         } catch (Throwable t) {
