@@ -73,5 +73,10 @@ class SocketDatagramTest extends SocketTestSupport {
                 .isEqualTo(5 + (domain == PF_INET ? 16 : 28));
         assertThat(recv(b, 100, 0)).isEqualTo("hello");
         assertThat(recv(b, 100, MSG_DONTWAIT)).isEqualTo("ERR:EWOULDBLOCK");
+        MsgHdr to = MsgHdr.of(bytes("x"));
+        to.msg_name = addr(domain, port(b));
+        to.msg_namelen = to.msg_name.sa_len();
+        assertThat(sock_send(a, to, 0, new LongRef())).as("BSD: a connected datagram socket refuses a destination")
+                .isEqualTo(EISCONN);
     }
 }

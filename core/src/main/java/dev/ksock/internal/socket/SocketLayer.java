@@ -305,6 +305,9 @@ public final class SocketLayer {
             }
         } else if (!hasName && !so.is(SS_ISCONNECTED)) {
             return EDESTADDRREQ;
+        } else if (hasName && so.is(SS_ISCONNECTED)) {
+            // BSD's udp_output: a connected datagram socket refuses a destination (Linux allows it).
+            return EISCONN;
         }
         return 0;
     }
