@@ -288,18 +288,13 @@ public final class SocketCore {
      * protocol runs {@link #runRequestedUpcall} on the loop; requests coalesce.
      */
     public void requestUpcall() {
-        if (upcall == null || upcallPending || is(SS_CLOSED)) {
+        UpcallScheduler s = scheduler;
+        // Not registered yet: registration itself reports the current state to the upcall.
+        if (upcall == null || s == null || upcallPending || is(SS_CLOSED)) {
             return;
         }
         upcallPending = true;
-        proto_requestUpcall();
-    }
-
-    private void proto_requestUpcall() {
-        UpcallScheduler s = scheduler;
-        if (s != null) {
-            s.schedule(this);
-        }
+        s.schedule(this);
     }
 
     /** Where requested upcalls are sent (the protocol's event loop); set at registration. */
