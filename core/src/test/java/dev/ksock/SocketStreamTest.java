@@ -107,6 +107,28 @@ class SocketStreamTest extends SocketTestSupport {
     }
 
     @Test
+    void secondNonBlockingConnectWhileInProgressIsEalready() {
+        // A listener whose queue is full drops SYNs, so a new connect stays in progress.
+        Socket l = socket(PF_INET, SOCK_STREAM);
+        assertThat(sock_bind(l, addr(PF_INET, 0))).isZero();
+        assertThat(sock_listen(l, 1)).isZero();
+        int p = port(l);
+        boolean sawEalready = false;
+        for (int i = 0; i < 8 && !sawEalready; i++) {
+            Socket c = socket(PF_INET, SOCK_STREAM);
+            int r = sock_connect(c, addr(PF_INET, p), MSG_DONTWAIT);
+            if (r == EINPROGRESS) {
+                int again = sock_connect(c, addr(PF_INET, p), MSG_DONTWAIT);
+                assertThat(again).as("a second connect while the first is in progress").isIn(EALREADY, EISCONN);
+                sawEalready = again == EALREADY;
+            } else {
+                assertThat(r).isZero();
+            }
+        }
+        assertThat(sawEalready).as("some connect stayed in progress once the queue was full").isTrue();
+    }
+
+    @Test
     void connectToClosedPortIsEconnrefused() {
         Socket l = listener(PF_INET, null, null);
         int p = port(l);
