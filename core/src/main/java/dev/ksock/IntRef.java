@@ -14,10 +14,12 @@ public final class IntRef {
         this.value = value;
     }
 
+    /** The value (C's {@code *p}). */
     public int get() {
         return value;
     }
 
+    /** Stores {@code value} (C's {@code *p = value}). */
     public void set(int value) {
         this.value = value;
     }

@@ -48,57 +48,96 @@ public final class KpiMbuf {
     }
 
     // mbuf_how_t
+    /** {@code mbuf_how_t}: the allocation may wait for memory (not from an upcall, whose {@code waitf} is {@code MBUF_DONTWAIT}). */
     public static final int MBUF_WAITOK = 0;
+    /** {@code mbuf_how_t}: the allocation fails at once ({@code ENOBUFS}) rather than wait. */
     public static final int MBUF_DONTWAIT = 1;
 
     // mbuf_type_t
+    /** {@code mbuf_type_t}: on the free list; what a freed mbuf reports. */
     public static final int MBUF_TYPE_FREE = 0;
+    /** {@code mbuf_type_t}: dynamic data, the type of socket payload. */
     public static final int MBUF_TYPE_DATA = 1;
+    /** {@code mbuf_type_t}: a packet header. */
     public static final int MBUF_TYPE_HEADER = 2;
+    /** {@code mbuf_type_t}: socket structure (historic BSD). */
     public static final int MBUF_TYPE_SOCKET = 3;
+    /** {@code mbuf_type_t}: protocol control block (historic BSD). */
     public static final int MBUF_TYPE_PCB = 4;
+    /** {@code mbuf_type_t}: routing table entry (historic BSD). */
     public static final int MBUF_TYPE_RTABLE = 5;
+    /** {@code mbuf_type_t}: IMP host table (historic BSD). */
     public static final int MBUF_TYPE_HTABLE = 6;
+    /** {@code mbuf_type_t}: address resolution table (historic BSD). */
     public static final int MBUF_TYPE_ATABLE = 7;
+    /** {@code mbuf_type_t}: a socket name (address), as queued before a datagram. */
     public static final int MBUF_TYPE_SONAME = 8;
+    /** {@code mbuf_type_t}: socket options. */
     public static final int MBUF_TYPE_SOOPTS = 10;
+    /** {@code mbuf_type_t}: fragment reassembly header. */
     public static final int MBUF_TYPE_FTABLE = 11;
+    /** {@code mbuf_type_t}: access rights (passed descriptors). */
     public static final int MBUF_TYPE_RIGHTS = 12;
+    /** {@code mbuf_type_t}: interface address. */
     public static final int MBUF_TYPE_IFADDR = 13;
+    /** {@code mbuf_type_t}: ancillary data ({@code cmsghdr}s). */
     public static final int MBUF_TYPE_CONTROL = 14;
+    /** {@code mbuf_type_t}: out-of-band data. */
     public static final int MBUF_TYPE_OOBDATA = 15;
 
     // mbuf_flags_t
+    /** {@code mbuf_flags_t}: the data lives in an external cluster, not inside the mbuf. */
     public static final int MBUF_EXT = 0x0001;
+    /** {@code mbuf_flags_t}: the first mbuf of a packet, carrying the packet header ({@code mbuf_pkthdr_len}). */
     public static final int MBUF_PKTHDR = 0x0002;
+    /** {@code mbuf_flags_t}: end of record. */
     public static final int MBUF_EOR = 0x0004;
+    /** {@code mbuf_flags_t}: the packet is looped back. */
     public static final int MBUF_LOOP = 0x0040;
+    /** {@code mbuf_flags_t}: sent or received as link-level broadcast. */
     public static final int MBUF_BCAST = 0x0100;
+    /** {@code mbuf_flags_t}: sent or received as link-level multicast. */
     public static final int MBUF_MCAST = 0x0200;
+    /** {@code mbuf_flags_t}: a fragment of a larger packet. */
     public static final int MBUF_FRAG = 0x0400;
+    /** {@code mbuf_flags_t}: the first fragment. */
     public static final int MBUF_FIRSTFRAG = 0x0800;
+    /** {@code mbuf_flags_t}: the last fragment. */
     public static final int MBUF_LASTFRAG = 0x1000;
+    /** {@code mbuf_flags_t}: received in promiscuous mode, not for this host. */
     public static final int MBUF_PROMISC = 0x2000;
+    /** {@code mbuf_flags_t}: the frame carries its frame check sequence. */
     public static final int MBUF_HASFCS = 0x4000;
 
     /** {@code mbuf_copym} length meaning "to the end of the chain". */
     public static final int MBUF_COPYALL = 1000000000;
 
     // mbuf_tso_request_flags_t
+    /** {@code mbuf_tso_request_flags_t}: TCP segmentation offload requested for IPv4 (kept for source compatibility; the Linux host segments by itself). */
     public static final int MBUF_TSO_IPV4 = 0x100000;
+    /** {@code mbuf_tso_request_flags_t}: TCP segmentation offload requested for IPv6 (kept for source compatibility). */
     public static final int MBUF_TSO_IPV6 = 0x200000;
 
     // mbuf_csum_request_flags_t
+    /** {@code mbuf_csum_request_flags_t}: the IPv4 header checksum is to be computed by the interface (kept for source compatibility: the host computes checksums). */
     public static final int MBUF_CSUM_REQ_IP = 0x0001;
+    /** {@code mbuf_csum_request_flags_t}: TCP over IPv4 checksum requested from the interface. */
     public static final int MBUF_CSUM_REQ_TCP = 0x0002;
+    /** {@code mbuf_csum_request_flags_t}: UDP over IPv4 checksum requested from the interface. */
     public static final int MBUF_CSUM_REQ_UDP = 0x0004;
+    /** {@code mbuf_csum_request_flags_t}: TCP over IPv6 checksum requested from the interface. */
     public static final int MBUF_CSUM_REQ_TCPIPV6 = 0x0020;
+    /** {@code mbuf_csum_request_flags_t}: UDP over IPv6 checksum requested from the interface. */
     public static final int MBUF_CSUM_REQ_UDPIPV6 = 0x0040;
 
     // mbuf_csum_performed_flags_t
+    /** {@code mbuf_csum_performed_flags_t}: the interface checked the IPv4 header checksum. */
     public static final int MBUF_CSUM_DID_IP = 0x0100;
+    /** {@code mbuf_csum_performed_flags_t}: ... and found it good. */
     public static final int MBUF_CSUM_IP_GOOD = 0x0200;
+    /** {@code mbuf_csum_performed_flags_t}: the interface computed the payload checksum (in {@code csum_data}). */
     public static final int MBUF_CSUM_DID_DATA = 0x0400;
+    /** {@code mbuf_csum_performed_flags_t}: that checksum includes the pseudo-header. */
     public static final int MBUF_CSUM_PSEUDO_HDR = 0x0800;
 
     /** Bytes of one mbuf (bsd/i386/param.h). */
@@ -260,6 +299,7 @@ public final class KpiMbuf {
 
     // ------------------------------------------------------------------ header fields
 
+    /** {@code m_next}: the next mbuf of the same packet (chain), or null at its end or for a freed mbuf. */
     public static Mbuf mbuf_next(Mbuf mbuf) {
         MbufCell m = MbufCell.live(mbuf);
         return m == null || m.next() == null ? null : m.next().handle();
@@ -273,6 +313,7 @@ public final class KpiMbuf {
         return ChainOps.setnext(MbufCell.live(mbuf), next == null ? null : MbufCell.of(next));
     }
 
+    /** {@code m_nextpkt}: the next packet of a packet list, or null. */
     public static Mbuf mbuf_nextpkt(Mbuf mbuf) {
         MbufCell m = MbufCell.live(mbuf);
         return m == null || m.nextpkt() == null ? null : m.nextpkt().handle();

@@ -14,10 +14,12 @@ public final class LongRef {
         this.value = value;
     }
 
+    /** The value (C's {@code *p}). */
     public long get() {
         return value;
     }
 
+    /** Stores {@code value} (C's {@code *p = value}). */
     public void set(long value) {
         this.value = value;
     }
