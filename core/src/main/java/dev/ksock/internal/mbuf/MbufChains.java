@@ -128,6 +128,19 @@ public final class MbufChains {
         return c.handle;
     }
 
+    /**
+     * Links chain {@code tail} after chain {@code head} (a send queue growing); returns the head.
+     * A null {@code head} gives {@code tail}. Lengths of packet headers are left as they are.
+     */
+    public static Mbuf append(Mbuf head, Mbuf tail) {
+        MbufCell h = MbufCell.live(head);
+        if (h == null) {
+            return tail;
+        }
+        MbufCell joined = ChainOps.concatenate(h, MbufCell.live(tail));
+        return joined == null ? head : joined.handle;
+    }
+
     /** Frees the whole chain; 0 or EINVAL (null, freed, cyclic). */
     public static int freem(Mbuf m) {
         MbufCell c = MbufCell.live(m);

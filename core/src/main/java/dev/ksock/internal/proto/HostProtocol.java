@@ -152,6 +152,16 @@ public final class HostProtocol implements ProtoSw {
     }
 
     @Override
+    public void drainAfterClose(SocketCore so, long limitNanos) {
+        if (!(so.hostRegistration instanceof Registration reg) || reg.key <= 0) {
+            so.finishDrain();
+            return;
+        }
+        reg.loop.execute(so::drainStep);
+        reg.loop.schedule(so::finishDrain, limitNanos);
+    }
+
+    @Override
     public void release(SocketCore so) {
         int fd = so.hostHandle;
         if (fd >= 0) {

@@ -81,6 +81,13 @@ public interface ProtoSw {
     /** pru_detach: stop readiness delivery (no new edge after return). */
     void deregister(SocketCore so);
 
+    /**
+     * After close, keeps delivering send edges so the socket's queued bytes go out: calls
+     * {@link SocketCore#drainStep} on each, and {@link SocketCore#finishDrain} at the latest
+     * after {@code limitNanos}. The endpoint stays registered until then.
+     */
+    void drainAfterClose(SocketCore so, long limitNanos);
+
     /** Releases the host endpoint; called once, when no operation uses the socket any more. */
     void release(SocketCore so);
 }

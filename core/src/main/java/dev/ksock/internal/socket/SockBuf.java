@@ -29,6 +29,17 @@ public final class SockBuf {
     /** sb_timeo: SO_SNDTIMEO / SO_RCVTIMEO in nanoseconds; 0 = wait forever. */
     volatile long timeoNanos;
 
+    /**
+     * The send buffer's own queue: the part of an mbuf chain that a non-blocking
+     * {@code sock_sendmbuf} handed to the socket but the host could not take yet. BSD appends
+     * the whole chain to {@code so_snd}; so do we, and the event loop writes it out as the host
+     * drains. Bounded by {@link #hiwat}. Guarded by {@code this} (monitor); {@code queued} is
+     * volatile so senders can check for it without the lock.
+     */
+    volatile dev.ksock.Mbuf queued;
+    /** Bytes in {@link #queued}. Guarded by {@code this}. */
+    long queuedBytes;
+
     private volatile long readySeq;
     private volatile int waiters;
     private final ReentrantLock lock = new ReentrantLock();

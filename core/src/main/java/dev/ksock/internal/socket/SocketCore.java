@@ -244,6 +244,9 @@ public final class SocketCore {
         // Hold a use while handling the edge: a close racing with us cannot release the host
         // descriptor (which could then be reused by another socket) until we are done.
         if (enter() != 0) {
+            if (draining) {
+                drainStep();
+            }
             return;
         }
         try {
@@ -275,6 +278,12 @@ public final class SocketCore {
         }
         if ((ev & (EV_READ | EV_RDHUP | EV_HUP | EV_ERR)) != 0) {
             rcv.wakeup();
+        }
+        if ((ev & EV_WRITE) != 0 && snd.queued != null) {
+            int e = SocketLayer.sbflush(this);
+            if (e != 0) {
+                soseterror(e);
+            }
         }
         if ((ev & (EV_WRITE | EV_HUP | EV_ERR)) != 0) {
             snd.wakeup();
@@ -379,13 +388,27 @@ public final class SocketCore {
      * endpoint is released as soon as the last operation in flight has left.
      */
     public void close() {
+        // Bytes a non-blocking sock_sendmbuf left queued still go out after close, as BSD's
+        // so_snd drains after soclose; the drain holds a use so the descriptor stays open for it.
+        // A zero linger means reset: the queue is dropped.
+        boolean drain = snd.queued != null && lingerSeconds != 0 && enter() == 0;
         long u = (long) USES.getAndBitwiseOr(this, USES_CLOSED);
         if ((u & USES_CLOSED) != 0) {
+            if (drain) {
+                leave();
+            }
             return;
         }
         changeState(SS_CLOSED, 0);
         int g = (int) GATE.getAndBitwiseOr(this, GATE_CLOSED);
-        proto.deregister(this);
+        if (drain) {
+            draining = true;
+            long limit = lingerSeconds > 0 ? lingerSeconds * 1_000_000_000L : DRAIN_LIMIT_NANOS;
+            proto.drainAfterClose(this, limit);
+        } else {
+            SocketLayer.sbdrop(this);
+            proto.deregister(this);
+        }
         snd.wakeup();
         rcv.wakeup();
         if ((g & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
@@ -397,6 +420,39 @@ public final class SocketCore {
         }
         if (u == 0) {
             proto.release(this);
+        }
+    }
+
+    /** How long a closed socket keeps writing its queued bytes when SO_LINGER does not say. */
+    static final long DRAIN_LIMIT_NANOS = 60_000_000_000L;
+    private volatile boolean draining;
+    private static final VarHandle DRAINING;
+
+    static {
+        try {
+            DRAINING = MethodHandles.lookup().findVarHandle(SocketCore.class, "draining", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** On the event loop, after close: writes more of the queue; finishes when it is empty or fails. */
+    public void drainStep() {
+        if (!draining) {
+            return;
+        }
+        int e = SocketLayer.sbflush(this);
+        if (e != 0 || snd.queued == null) {
+            finishDrain();
+        }
+    }
+
+    /** Ends the drain (done, failed or timed out): drops what is left and lets the descriptor go. */
+    public void finishDrain() {
+        if (DRAINING.compareAndSet(this, true, false)) {
+            SocketLayer.sbdrop(this);
+            proto.deregister(this);
+            leave();
         }
     }
 

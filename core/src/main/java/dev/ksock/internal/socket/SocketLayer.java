@@ -216,6 +216,20 @@ public final class SocketLayer {
                 return done > 0 && pre != EPIPE ? done : -pre;
             }
             long seq = so.snd.readySeq();
+            if (so.snd.queued != null) {
+                // Queued chain bytes go first; iovec bytes may not overtake them.
+                if (dontwait) {
+                    return done > 0 ? done : -EWOULDBLOCK;
+                }
+                if (deadline == 0) {
+                    deadline = so.snd.deadline();
+                }
+                int w = waitFor(so, so.snd, seq, deadline, true);
+                if (w != 0) {
+                    return done > 0 ? done : -w;
+                }
+                continue;
+            }
             long n = so.proto.send(so, msg, done, flags);
             if (n >= 0) {
                 done += n;
@@ -241,7 +255,13 @@ public final class SocketLayer {
         }
     }
 
-    /** sosend of an mbuf chain; the chain is always consumed. */
+    /**
+     * sosend of an mbuf chain; the chain is always consumed. As in BSD, a stream socket takes
+     * the whole chain or nothing: a blocking send waits until everything is out; a non-blocking
+     * one that the host takes only in part keeps the rest in the send buffer's queue (bounded by
+     * SO_SNDBUF) for the event loop to write, and reports the whole length. Nothing is sent past
+     * a queued chain, so bytes never overtake each other.
+     */
     public static long sosendChain(SocketCore so, MsgHdr msg, Mbuf data, int flags) {
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         long total = MbufChains.length(data);
@@ -259,22 +279,40 @@ public final class SocketLayer {
                 if (pre != 0) {
                     return done > 0 && pre != EPIPE ? done : -pre;
                 }
-                if (rest == null) {
-                    return done;
-                }
                 long seq = so.snd.readySeq();
-                long n = so.proto.sendChain(so, rest, to, flags);
-                if (n >= 0) {
-                    done += n;
-                    if (done >= total || !so.proto.connRequired()) {
-                        return done;
+                synchronized (so.snd) {
+                    if (so.snd.queued != null) {
+                        if (dontwait && so.proto.connRequired()) {
+                            if (so.snd.queuedBytes + (total - done) > so.snd.hiwat) {
+                                return done > 0 ? done : -EWOULDBLOCK;
+                            }
+                            so.snd.queued = MbufChains.append(so.snd.queued, rest);
+                            so.snd.queuedBytes += total - done;
+                            rest = null;
+                            return total;
+                        }
+                        // Blocking: wait below until the loop has written the queue out.
+                    } else {
+                        long n = so.proto.sendChain(so, rest, to, flags);
+                        if (n >= 0) {
+                            done += n;
+                            if (done >= total || !so.proto.connRequired()) {
+                                return done;
+                            }
+                            rest = MbufChains.dropFront(rest, n);
+                            if (dontwait) {
+                                so.snd.queued = rest;
+                                so.snd.queuedBytes = total - done;
+                                rest = null;
+                                return total;
+                            }
+                            continue;
+                        }
+                        int err = (int) -n;
+                        if (err != EWOULDBLOCK || dontwait) {
+                            return done > 0 ? done : -err;
+                        }
                     }
-                    rest = MbufChains.dropFront(rest, n);
-                    continue;
-                }
-                int err = (int) -n;
-                if (err != EWOULDBLOCK || dontwait) {
-                    return done > 0 ? done : -err;
                 }
                 if (deadline == 0) {
                     deadline = so.snd.deadline();
@@ -288,6 +326,40 @@ public final class SocketLayer {
             if (rest != null) {
                 MbufChains.freem(rest);
             }
+        }
+    }
+
+    /**
+     * Writes out the send buffer's queued chain as far as the host takes it (on the event loop,
+     * when the host reports room). Returns 0, or the errno that ended the connection's sending.
+     */
+    static int sbflush(SocketCore so) {
+        synchronized (so.snd) {
+            while (so.snd.queued != null) {
+                long n = so.proto.sendChain(so, so.snd.queued, null, 0);
+                if (n == -EWOULDBLOCK) {
+                    return 0;
+                }
+                if (n < 0) {
+                    sbdrop(so);
+                    return (int) -n;
+                }
+                so.snd.queued = MbufChains.dropFront(so.snd.queued, n);
+                so.snd.queuedBytes -= n;
+            }
+            so.snd.queuedBytes = 0;
+            return 0;
+        }
+    }
+
+    /** Discards the send buffer's queue (a reset connection, a zero-linger close). */
+    static void sbdrop(SocketCore so) {
+        synchronized (so.snd) {
+            if (so.snd.queued != null) {
+                MbufChains.freem(so.snd.queued);
+                so.snd.queued = null;
+            }
+            so.snd.queuedBytes = 0;
         }
     }
 
