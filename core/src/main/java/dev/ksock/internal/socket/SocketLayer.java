@@ -263,7 +263,10 @@ public final class SocketLayer {
                     return done;
                 }
                 long seq = so.snd.readySeq();
-                long n = so.proto.sendChain(so, rest, to, flags);
+                // Control data goes with the first piece only (see sosend).
+                long n = done == 0 && msg != null && msg.msg_control != null
+                        ? so.proto.sendChain(so, rest, msg, flags)
+                        : so.proto.sendChain(so, rest, to, flags);
                 if (n >= 0) {
                     done += n;
                     if (done >= total || !so.proto.connRequired()) {
