@@ -93,7 +93,9 @@ final class LocalSockets {
                 if (so.type != D_SOCK_STREAM) {
                     return EINVAL;
                 }
-                if (!so.is(SoState.SS_ISCONNECTED)) {
+                // They outlive the connection (XNU keeps unp_peercred), so only a stream that
+                // never connected is ENOTCONN.
+                if (!so.is(SoState.SS_ISCONNECTED | SoState.SS_ISDISCONNECTED | SoState.SS_CANTRCVMORE)) {
                     return ENOTCONN;
                 }
                 MemorySegment ucred = Arena.ofAuto().allocate(LinuxStructs.UCRED);
