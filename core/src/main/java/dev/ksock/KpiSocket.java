@@ -29,12 +29,15 @@ public final class KpiSocket {
 
     static {
         Protocols.install();
+        ScmRights.install();
     }
 
     private static final int MSG_DONTWAIT = 0x80;
     private static final int MSG_USEUPCALL = 0x80000000;
     private static final int SO_ACCEPTCONN = 0x0002;
     private static final int CMSGHDR_SIZE = 12;
+    /** XNU's sock_send copies control data into one mbuf: at most MLEN bytes. */
+    private static final int MAX_CONTROL = 224;
     private static final System.Logger LOG = System.getLogger("dev.ksock");
 
     /** The last line of defence of "never throws": a layer bug becomes EINVAL plus a log line. */
@@ -336,7 +339,7 @@ public final class KpiSocket {
         if (total < 0) {
             return EINVAL;
         }
-        if (msg.msg_name != null && msg.msg_namelen < 0) {
+        if (msg.msg_name != null && msg.msg_namelen < 0 || badReceiveControl(msg)) {
             return EINVAL;
         }
         SocketCore c = enter(so);
@@ -348,7 +351,7 @@ public final class KpiSocket {
             if (n < 0) {
                 return (int) -n;
             }
-            msg.msg_controllen = 0;
+            controlReceived(msg);
             if (recvdlen != null) {
                 recvdlen.value = n;
             }
@@ -375,7 +378,8 @@ public final class KpiSocket {
             }
             return EINVAL;
         }
-        if (msg != null && (msg.msg_iov != null || msg.msg_iovlen != 0 || (msg.msg_name != null && msg.msg_namelen < 0))) {
+        if (msg != null && (msg.msg_iov != null || msg.msg_iovlen != 0 || (msg.msg_name != null && msg.msg_namelen < 0)
+                || badReceiveControl(msg))) {
             recvlen.value = 0;
             return EINVAL;
         }
@@ -391,7 +395,7 @@ public final class KpiSocket {
                 return (int) -n;
             }
             if (msg != null) {
-                msg.msg_controllen = 0;
+                controlReceived(msg);
             }
             recvlen.value = n;
             return 0;
@@ -591,14 +595,37 @@ public final class KpiSocket {
         return total;
     }
 
-    /** Control data on send: shorter than a cmsghdr is EINVAL; carrying it is issue-4 work. */
+    /**
+     * Control data on send, as XNU's {@code sock_send} checks it before the protocol sees it:
+     * shorter than a Darwin {@code cmsghdr} (12 bytes) or longer than one mbuf ({@code MLEN},
+     * 224) is EINVAL; so is a length past the buffer's end. The protocol then checks the messages
+     * themselves (see {@link ScmRights} for {@code SCM_RIGHTS}).
+     */
     private static int checkControl(MsgHdr msg) {
         if (msg.msg_control == null || msg.msg_controllen == 0) {
             return 0;
         }
-        if (msg.msg_controllen < CMSGHDR_SIZE || msg.msg_controllen > msg.msg_control.byteSize()) {
+        if (msg.msg_controllen < CMSGHDR_SIZE || msg.msg_controllen > MAX_CONTROL
+                || msg.msg_controllen > msg.msg_control.byteSize()) {
             return EINVAL;
         }
-        return EOPNOTSUPP;
+        return 0;
+    }
+
+    /**
+     * On receive {@code msg_controllen} says how much of {@code msg_control} may be filled; a
+     * length past the buffer's end is EINVAL (in C it would overrun).
+     */
+    private static boolean badReceiveControl(MsgHdr msg) {
+        return msg.msg_control != null && (msg.msg_controllen < 0 || msg.msg_controllen > msg.msg_control.byteSize()
+                || msg.msg_control.isReadOnly());
+    }
+
+    /** XNU's sock_receive: msg_controllen becomes the bytes of control data copied out. */
+    private static void controlReceived(MsgHdr msg) {
+        if (msg.msg_control == null) {
+            msg.msg_controllen = 0;
+        }
+        // Otherwise the protocol has set it (0 when nothing came).
     }
 }

@@ -54,9 +54,17 @@ class SendQueueTest extends SocketTestSupport {
         });
     }
 
+    /** Small host buffers on both ends, so the send side fills after a few chains. */
+    private Socket[] smallBufferPair() {
+        Socket[] p = pair(PF_INET);
+        assertThat(sock_setsockopt(p[0], SOL_SOCKET, 0x1001 /* SO_SNDBUF */, 64 * 1024)).isZero();
+        assertThat(sock_setsockopt(p[1], SOL_SOCKET, 0x1002 /* SO_RCVBUF */, 64 * 1024)).isZero();
+        return p;
+    }
+
     @Test
     void nonBlockingSendmbufTakesWholeChainsOrNothingAndLosesNoByte() throws Exception {
-        Socket[] p = pair(PF_INET);
+        Socket[] p = smallBufferPair();
         CompletableFuture<long[]> rx = slowReader(p[1]);
         CRC32C sentCrc = new CRC32C();
         long accepted = 0;
@@ -90,7 +98,7 @@ class SendQueueTest extends SocketTestSupport {
 
     @Test
     void iovecSendWaitsBehindQueuedChain() throws Exception {
-        Socket[] p = pair(PF_INET);
+        Socket[] p = smallBufferPair();
         CompletableFuture<long[]> rx = slowReader(p[1]);
         CRC32C crc = new CRC32C();
         LongRef sent = new LongRef();

@@ -36,6 +36,7 @@ public final class HostProtocol implements ProtoSw {
     private static final long L_FIONREAD = 0x541B, L_SIOCOUTQ = 0x5411;
     private static final int L_POLLIN = 0x1, L_POLLOUT = 0x4;
     private static final int L_EINPROGRESS = 115;
+    private static final int L_AF_UNIX = 1;
 
     private final int linuxDomain;
     private final int linuxType;
@@ -199,7 +200,7 @@ public final class HostProtocol implements ProtoSw {
         }
         int r = LinuxSyscalls.connect(so.hostHandle, s.addr, len);
         if (r < 0 && r != -L_EINPROGRESS) {
-            return darwin(r);
+            return linuxDomain == L_AF_UNIX ? LocalSockets.connectError(nam, darwin(r)) : darwin(r);
         }
         // Register only once the connect is under way: Linux reports a stream socket that has
         // not started connecting as hung up, which would read as an instant failure.
@@ -236,6 +237,10 @@ public final class HostProtocol implements ProtoSw {
         return fd;
     }
 
+    private static boolean wantsControl(MsgHdr msg) {
+        return msg.msg_control != null && msg.msg_controllen > 0;
+    }
+
     private static int hostFlags(int darwinFlags) {
         // The descriptor is non-blocking already; MSG_NOSIGNAL because a kernel socket never
         // raises SIGPIPE (BSD's SO_NOSIGPIPE behaviour for every KPI socket).
@@ -248,10 +253,10 @@ public final class HostProtocol implements ProtoSw {
         MemorySegment[] iov = msg.msg_iov;
         int iovlen = msg.msg_iovlen;
         int fd = so.hostHandle;
-        if (iovlen == 1 && msg.msg_name == null) {
+        if (iovlen == 1 && msg.msg_name == null && msg.msg_control == null) {
             MemorySegment seg = iov[0];
             long n = LinuxSyscalls.send(fd, skip == 0 ? seg : seg.asSlice(skip), hf);
-            return n < 0 ? -darwin(n) : n;
+            return n < 0 ? -sendError(so, n, false) : n;
         }
         HostScratch s = HostScratch.get();
         int nameLen = 0;
@@ -295,8 +300,54 @@ public final class HostProtocol implements ProtoSw {
             }
         }
         s.msghdr(s.addr, nameLen, count);
-        long n = LinuxSyscalls.sendmsg(fd, s.msghdr, hf);
-        return n < 0 ? -darwin(n) : n;
+        // Control data rides with the first bytes only: a stream send resumed at skip > 0 has
+        // delivered it already.
+        if (skip > 0 || msg.msg_control == null || msg.msg_controllen <= 0) {
+            long n = LinuxSyscalls.sendmsg(fd, s.msghdr, hf);
+            return n < 0 ? -sendError(so, n, nameLen > 0) : n;
+        }
+        return sendWithControl(so, msg, s, hf, nameLen > 0);
+    }
+
+    /** The slow path of a send whose msghdr carries Darwin control data. */
+    private long sendWithControl(SocketCore so, MsgHdr msg, HostScratch s, int hf, boolean named) {
+        try {
+            long r = ControlMessages.attachForSend(so, msg, s.msghdr);
+            if (r < 0) {
+                return r;
+            }
+            long n = LinuxSyscalls.sendmsg(so.hostHandle, s.msghdr, hf);
+            return n < 0 ? -sendError(so, n, named) : n;
+        } finally {
+            ControlMessages.releaseSend();
+        }
+    }
+
+    /** A host send error as Darwin reports it (local datagram sockets differ: see LocalSockets). */
+    private int sendError(SocketCore so, long linuxResult, boolean named) {
+        int e = darwin(linuxResult);
+        return linuxDomain == L_AF_UNIX && !stream ? LocalSockets.dgramSendError(so, e, named) : e;
+    }
+
+    @Override
+    public long sendChain(SocketCore so, Mbuf chain, MsgHdr msg, int flags) {
+        if (msg == null || msg.msg_control == null || msg.msg_controllen <= 0) {
+            return sendChain(so, chain, msg == null ? null : msg.msg_name, flags);
+        }
+        HostScratch s = HostScratch.get();
+        int nameLen = 0;
+        if (msg.msg_name != null) {
+            nameLen = LinuxSockaddr.toLinux(msg.msg_name, s.addr);
+            if (nameLen < 0) {
+                return nameLen;
+            }
+        }
+        int count = MbufChains.toIovecs(chain, s.iov, HostScratch.IOV_MAX);
+        if (count < 0) {
+            return count;
+        }
+        s.msghdr(s.addr, nameLen, count);
+        return sendWithControl(so, msg, s, hostFlags(flags), nameLen > 0);
     }
 
     @Override
@@ -315,7 +366,7 @@ public final class HostProtocol implements ProtoSw {
         }
         s.msghdr(s.addr, nameLen, count);
         long n = LinuxSyscalls.sendmsg(so.hostHandle, s.msghdr, hostFlags(flags));
-        return n < 0 ? -darwin(n) : n;
+        return n < 0 ? -sendError(so, n, nameLen > 0) : n;
     }
 
     @Override
@@ -325,7 +376,7 @@ public final class HostProtocol implements ProtoSw {
         int iovlen = msg.msg_iovlen;
         int fd = so.hostHandle;
         msg.msg_flags = 0;
-        if (stream && iovlen == 1 && msg.msg_name == null) {
+        if (stream && iovlen == 1 && msg.msg_name == null && msg.msg_control == null) {
             MemorySegment seg = iov[0];
             long n = LinuxSyscalls.recv(fd, skip == 0 ? seg : seg.asSlice(skip), hf);
             return n < 0 ? -darwin(n) : n;
@@ -367,6 +418,12 @@ public final class HostProtocol implements ProtoSw {
         }
         boolean wantName = msg.msg_name != null && msg.msg_namelen > 0;
         s.msghdr(s.addr, wantName ? LinuxSockaddr.STORAGE_SIZE : 0, count);
+        // Control data belongs to the start of a record: only the first read of a call asks.
+        boolean wantControl = skip == 0 && wantsControl(msg);
+        if (wantControl) {
+            ControlMessages.prepareReceive(s.msghdr, msg);
+            hf |= ControlMessages.L_MSG_CMSG_CLOEXEC;
+        }
         long n = LinuxSyscalls.recvmsg(fd, s.msghdr, hf);
         if (n < 0) {
             return -darwin(n);
@@ -379,7 +436,12 @@ public final class HostProtocol implements ProtoSw {
             int nl = s.msgNameLen();
             if (nl > 0) {
                 LinuxSockaddr.fromLinux(s.addr, nl, msg.msg_name, msg.msg_namelen);
+            } else if (linuxDomain == L_AF_UNIX && !stream) {
+                LocalSockets.unnamedSender(msg.msg_name, msg.msg_namelen);
             }
+        }
+        if (wantControl) {
+            ControlMessages.finishReceive(so, s.msghdr, msg);
         }
         return n;
     }
@@ -428,7 +490,13 @@ public final class HostProtocol implements ProtoSw {
         }
         boolean wantName = msg != null && msg.msg_name != null && msg.msg_namelen > 0;
         s.msghdr(s.addr, wantName ? LinuxSockaddr.STORAGE_SIZE : 0, count);
-        long n = LinuxSyscalls.recvmsg(so.hostHandle, s.msghdr, hostFlags(flags));
+        boolean wantControl = msg != null && wantsControl(msg);
+        int hf = hostFlags(flags);
+        if (wantControl) {
+            ControlMessages.prepareReceive(s.msghdr, msg);
+            hf |= ControlMessages.L_MSG_CMSG_CLOEXEC;
+        }
+        long n = LinuxSyscalls.recvmsg(so.hostHandle, s.msghdr, hf);
         if (n < 0) {
             MbufChains.freem(chain);
             return -darwin(n);
@@ -438,6 +506,11 @@ public final class HostProtocol implements ProtoSw {
             msg.msg_flags = LinuxConstants.msgFlagsFromLinux(s.msgFlags());
             if (wantName && s.msgNameLen() > 0) {
                 LinuxSockaddr.fromLinux(s.addr, s.msgNameLen(), msg.msg_name, msg.msg_namelen);
+            } else if (wantName && linuxDomain == L_AF_UNIX && !stream) {
+                LocalSockets.unnamedSender(msg.msg_name, msg.msg_namelen);
+            }
+            if (wantControl) {
+                ControlMessages.finishReceive(so, s.msghdr, msg);
             }
         }
         return n;
@@ -475,37 +548,12 @@ public final class HostProtocol implements ProtoSw {
 
     @Override
     public int getopt(SocketCore so, int level, int name, MemorySegment val, IntRef len) {
-        long host = LinuxConstants.sockoptToLinux(level, name);
-        if (host < 0) {
-            return ENOPROTOOPT;
-        }
-        HostScratch s = HostScratch.get();
-        s.opt.fill((byte) 0);
-        s.len.set(ValueLayout.JAVA_INT, 0, (int) s.opt.byteSize());
-        int r = LinuxSyscalls.getsockopt(so.hostHandle, (int) (host >>> 32), (int) host, s.opt, s.len);
-        if (r < 0) {
-            return darwin(r);
-        }
-        int got = s.len.get(ValueLayout.JAVA_INT, 0);
-        int copy = Math.min(got, len.value);
-        MemorySegment.copy(s.opt, 0, val, 0, copy);
-        len.value = copy;
-        return 0;
+        return HostOptions.get(so, level, name, val, len);
     }
 
     @Override
     public int setopt(SocketCore so, int level, int name, MemorySegment val, int len) {
-        long host = LinuxConstants.sockoptToLinux(level, name);
-        if (host < 0) {
-            return ENOPROTOOPT;
-        }
-        HostScratch s = HostScratch.get();
-        if (len > s.opt.byteSize()) {
-            return EINVAL;
-        }
-        MemorySegment.copy(val, 0, s.opt, 0, len);
-        int r = LinuxSyscalls.setsockopt(so.hostHandle, (int) (host >>> 32), (int) host, s.opt, len);
-        return r < 0 ? darwin(r) : 0;
+        return HostOptions.set(so, level, name, val, len);
     }
 
     @Override

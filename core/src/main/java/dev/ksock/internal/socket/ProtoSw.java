@@ -46,6 +46,15 @@ public interface ProtoSw {
     long sendChain(SocketCore so, Mbuf chain, SockAddr to, int flags);
 
     /**
+     * pru_send of an mbuf chain with {@code msg}'s destination and control data (the first
+     * piece of a {@code sock_sendmbuf} whose msghdr has {@code msg_control}); count or -errno.
+     * A protocol that carries no control data keeps this default.
+     */
+    default long sendChain(SocketCore so, Mbuf chain, MsgHdr msg, int flags) {
+        return sendChain(so, chain, msg == null ? null : msg.msg_name, flags);
+    }
+
+    /**
      * pru_soreceive into {@code msg}'s iovecs starting at byte {@code skip}; count or -errno.
      * Sets {@code msg.msg_flags} and fills {@code msg.msg_name} when given.
      */

@@ -293,7 +293,10 @@ public final class SocketLayer {
                         }
                         // Blocking: wait below until the loop has written the queue out.
                     } else {
-                        long n = so.proto.sendChain(so, rest, to, flags);
+                        // Control data goes with the first piece only (see sosend).
+                        long n = done == 0 && msg != null && msg.msg_control != null
+                                ? so.proto.sendChain(so, rest, msg, flags)
+                                : so.proto.sendChain(so, rest, to, flags);
                         if (n >= 0) {
                             done += n;
                             if (done >= total || !so.proto.connRequired()) {
@@ -336,7 +339,7 @@ public final class SocketLayer {
     static int sbflush(SocketCore so) {
         synchronized (so.snd) {
             while (so.snd.queued != null) {
-                long n = so.proto.sendChain(so, so.snd.queued, null, 0);
+                long n = so.proto.sendChain(so, so.snd.queued, (SockAddr) null, 0);
                 if (n == -EWOULDBLOCK) {
                     return 0;
                 }
