@@ -54,8 +54,10 @@ class MbufPoolLimitTest {
         int n = fill();
         assertThat(n).isPositive();
         assertThat(MbufPool.bytesGranted()).as("never beyond the limit").isLessThanOrEqualTo(MbufPool.limit());
-        assertThat(MbufPool.limit() - MbufPool.bytesInUse())
-                .as("stopped close to the limit: only per-thread credit (< 2 chunks) is slack")
+        // Other threads of the test JVM (event loops of earlier tests) may hold unused credit,
+        // so measure what is left of the global budget, not what is in use.
+        assertThat(MbufPool.limit() - MbufPool.bytesGranted())
+                .as("stopped close to the limit: less than 2 chunks of budget left ungranted")
                 .isLessThan(2 * 64 * 1024 + PACKET);
         Ref<Mbuf> r = new Ref<>();
         assertThat(mbuf_allocpacket(MBUF_DONTWAIT, 65536, null, r)).isEqualTo(ENOBUFS);
