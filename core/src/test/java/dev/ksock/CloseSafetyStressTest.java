@@ -48,7 +48,16 @@ class CloseSafetyStressTest extends SocketTestSupport {
         }
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(60));
-            assertThat(t.isAlive()).as("worker finished").isFalse();
+            if (t.isAlive()) {
+                StringBuilder dump = new StringBuilder("worker still running after 60 s; threads:\n");
+                Thread.getAllStackTraces().forEach((th, st) -> {
+                    dump.append(th.getName()).append(" ").append(th.getState()).append('\n');
+                    for (StackTraceElement e : st) {
+                        dump.append("    at ").append(e).append('\n');
+                    }
+                });
+                throw new AssertionError(dump.toString());
+            }
         }
         assertThat(failures).isEmpty();
         assertThat(foreign.get()).as("words read that belong to another connection").isZero();
