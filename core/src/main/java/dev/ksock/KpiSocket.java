@@ -132,8 +132,10 @@ public final class KpiSocket {
 
     /**
      * Closes the socket: blocked callers wake with an error, no upcall starts after this returns
-     * (a running one on another thread is waited for; from inside the socket's own upcall it is
-     * allowed), and the host endpoint is released once no call is using it. {@code null} and a
+     * (a running one on another thread is waited for — except when sock_close is itself called
+     * on an event-loop thread, where waiting could deadlock two upcalls closing each other's
+     * sockets; from inside the socket's own upcall closing is allowed), and the host endpoint is
+     * released once no call is using it. {@code null} and a
      * second close are no-ops.
      */
     public static void sock_close(Socket so) {

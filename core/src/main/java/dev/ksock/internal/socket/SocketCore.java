@@ -411,7 +411,10 @@ public final class SocketCore {
         }
         snd.wakeup();
         rcv.wakeup();
-        if ((g & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
+        // Wait for an upcall running on another thread, so the owner may free its cookie once
+        // we return. Not from an event-loop thread: two upcalls closing each other's sockets on
+        // two loops would wait for each other forever (no new upcall starts either way).
+        if ((g & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread() && !SocketLayer.onEventLoop()) {
             closeWaiter = Thread.currentThread();
             while ((upcallGate & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
                 LockSupport.parkNanos(this, 100_000);

@@ -46,6 +46,12 @@ public final class SocketLayer {
         poller = p;
     }
 
+    /** True on an event-loop thread, where the layer must never sleep waiting for another loop. */
+    static boolean onEventLoop() {
+        LoopPoller p = poller;
+        return p != null && p.onEventLoop();
+    }
+
     /** socreate. */
     public static int socreate(int domain, int type, int protocol, Ref<SocketCore> out) {
         int[] err = new int[1];
