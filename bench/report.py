@@ -68,6 +68,18 @@ def load(path):
     return {k: statistics.median(v) for k, v in values.items()}, values
 
 
+def spread(values, workload, metric):
+    """Largest (max - min) / median over the peers of a row: how far rounds disagree."""
+    worst = None
+    for (peer, w, m), v in values.items():
+        if w == workload and m == metric and len(v) > 1:
+            med = statistics.median(v)
+            if med:
+                s = (max(v) - min(v)) / abs(med)
+                worst = s if worst is None else max(worst, s)
+    return "–" if worst is None else f"{100 * worst:.0f} %"
+
+
 def fmt(v):
     if v is None:
         return "–"
@@ -87,7 +99,7 @@ def ratio(a, b):
     return f"{a / b:.2f}×"
 
 
-def markdown(med, args, date):
+def markdown(med, values, args, date):
     peers = [(k, l) for k, l in PEERS if any(key[0] == k for key in med)]
     out = []
     mode = "**quick mode: 1 round of 1 s windows, noisy; not for comparison**" if args.quick else ""
@@ -96,8 +108,8 @@ def markdown(med, args, date):
                f"(`-Dksock.loops=1`); {args.rounds} round(s) alternating the servers, each workload "
                f"{args.warmup} s warm-up then a {args.seconds} s window; medians over rounds. {mode}")
     out.append("")
-    out.append("| workload | unit | " + " | ".join(l for _, l in peers) + " | ksock ÷ Netty epoll | ksock ÷ C |")
-    out.append("|---|---|" + "---:|" * len(peers) + "---:|---:|")
+    out.append("| workload | unit | " + " | ".join(l for _, l in peers) + " | ksock ÷ Netty epoll | ksock ÷ C | spread |")
+    out.append("|---|---|" + "---:|" * len(peers) + "---:|---:|---:|")
     for workload, metric, label, unit, higher, _ in ROWS:
         cells = [med.get((k, workload, metric)) for k, _ in peers]
         if all(c is None for c in cells):
@@ -106,10 +118,13 @@ def markdown(med, args, date):
         better = "↑" if higher else "↓"
         out.append(f"| {label} | {unit} {better} | " + " | ".join(fmt(c) for c in cells) + " | "
                    + ratio(ks, med.get(("netty-epoll", workload, metric))) + " | "
-                   + ratio(ks, med.get(("c", workload, metric))) + " |")
+                   + ratio(ks, med.get(("c", workload, metric))) + " | "
+                   + spread(values, workload, metric) + " |")
     out.append("")
     out.append("↑ higher is better, ↓ lower is better. *ksock mbuf* is the ksock sink receiving through "
-               "`sock_receivembuf` (chains freed at once); the ratio columns use plain *ksock*. Server CPU "
+               "`sock_receivembuf` (chains freed at once); the ratio columns use plain *ksock*. *spread*: the "
+               "largest (max − min) ÷ median over rounds among the peers of the row; when it is "
+               "larger than a ratio's distance from 1, that ratio is noise. Server CPU "
                "is utime+stime of the whole server process from `/proc/PID/stat` over the window, "
                "divided by the work done (10 ms tick resolution). Idle memory: "
                f"{args.idle_conns:,} connections held open on the echo service, heap used after GC "
@@ -212,9 +227,9 @@ def main():
     p.add_argument("--cores", default="?")
     p.add_argument("--quick", action="store_true")
     args = p.parse_args()
-    med, _ = load(args.results)
+    med, values = load(args.results)
     date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    md = markdown(med, args, date)
+    md = markdown(med, values, args, date)
     with open(args.markdown, "w") as f:
         f.write(md + "\n")
     with open(args.svg, "w") as f:

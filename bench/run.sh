@@ -166,7 +166,10 @@ server_command() { # cmd -> prints the server's answer line (it starts with cmd)
   die "server did not answer '$1'"
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+cpu_ticks() {
+  [ -r "/proc/$server_pid/stat" ] || die "the server died; see $out/server.err"
+  awk '{print $14 + $15}' "/proc/$server_pid/stat"
+}
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 results="$out/results.tsv"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$1" "$2" "$3" "$4" >>"$results"; }
@@ -305,7 +308,7 @@ fi
 # Seconds each step is expected to take, for the progress estimate.
 step_cost() {
   case "$1" in
-    idle) echo 6 ;;
+    idle) echo 8 ;;
     *) echo $((warmup + seconds)) ;;
   esac
 }

@@ -34,6 +34,8 @@ static const char *kind_names[NKINDS] = {"echo", "http", "sink", "accept"};
 #define MIN_REQUEST 16   /* shorter "requests" are refused, so the output stays bounded */
 #define RESP_MAX 256
 #define STDIN_TAG ((void *)1)
+/* Every peer asks for 1024; ksock's sock_listen clamps it to Darwin SOMAXCONN (128). */
+#define BACKLOG 1024
 
 struct conn {
     int fd;
@@ -167,7 +169,7 @@ static int listen_on(int port) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1024) != 0) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, BACKLOG) != 0) {
         perror("bind/listen");
         exit(1);
     }

@@ -24,6 +24,7 @@ final class KsockListener implements AutoCloseable {
         socket = l.get();
         check(sock_setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, 1), "SO_REUSEADDR");
         check(sock_bind(socket, SockAddr.in("127.0.0.1", 0)), "sock_bind");
+        // Every peer asks for 1024; sock_listen clamps it to Darwin SOMAXCONN (128), as XNU does.
         check(sock_listen(socket, 1024), "sock_listen");
         // The acceptor loops until EWOULDBLOCK, so the listener must never block.
         check(sock_ioctl(socket, FIONBIO, new IntRef(1)), "FIONBIO");
