@@ -106,7 +106,7 @@ fi
 # detection off for Netty as it is off by default for ksock's mbufs.
 jvm_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
           --add-opens=java.base/java.nio=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true
-          -Dio.netty.leakDetection.level=disabled -Dksock.loops=1 -Xms512m -Xmx512m)
+          -Dio.netty.leakDetection.level=disabled -Dksock.loops=1 -Dksock.somaxconn=1024 -Xms512m -Xmx512m)
 # shellcheck disable=SC2206
 jvm_opts+=(${BENCH_JVM_OPTS:-})
 

@@ -24,7 +24,12 @@ public final class SocketLayer {
 
     /** Default socket buffer sizes (BSD's tcp_sendspace / tcp_recvspace are 128 KiB on Darwin). */
     public static final int DEFAULT_SNDBUF = 128 * 1024, DEFAULT_RCVBUF = 128 * 1024;
-    public static final int SOMAXCONN = 128;
+    /**
+     * The most a listen backlog can ask for: Darwin's {@code kern.ipc.somaxconn}, 128 unless the
+     * system property {@code ksock.somaxconn} says otherwise (servers under connection bursts
+     * raise it, as one raises the sysctl on macOS).
+     */
+    public static final int SOMAXCONN = Math.max(1, Integer.getInteger("ksock.somaxconn", 128));
     private static final int MSG_OOB = 0x1, MSG_PEEK = 0x2, MSG_WAITALL = 0x40, MSG_DONTWAIT = 0x80;
     private static final int AF_INET = 2, AF_INET6 = 30, AF_UNSPEC = 0;
     private static final int SOCK_STREAM = 1;
