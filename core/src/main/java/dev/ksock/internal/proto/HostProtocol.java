@@ -266,39 +266,7 @@ public final class HostProtocol implements ProtoSw {
                 return nameLen;
             }
         }
-        int count = 0;
-        long bounceUsed = 0;
-        MemorySegment bounce = null;
-        long toSkip = skip;
-        for (int i = 0; i < iovlen && count < HostScratch.IOV_MAX; i++) {
-            MemorySegment seg = iov[i];
-            long size = seg.byteSize();
-            if (toSkip >= size) {
-                toSkip -= size;
-                continue;
-            }
-            long off = toSkip;
-            toSkip = 0;
-            long len = size - off;
-            if (seg.isNative()) {
-                s.iovec(count++, seg.address() + off, len);
-            } else {
-                if (bounce == null) {
-                    bounce = s.bounce();
-                }
-                long room = HostScratch.BOUNCE_SIZE - bounceUsed;
-                if (room == 0) {
-                    break;
-                }
-                long take = Math.min(room, len);
-                MemorySegment.copy(seg, off, bounce, bounceUsed, take);
-                s.iovec(count++, bounce.address() + bounceUsed, take);
-                bounceUsed += take;
-                if (take < len) {
-                    break;
-                }
-            }
-        }
+        int count = s.iovecs(iov, iovlen, skip, true);
         s.msghdr(s.addr, nameLen, count);
         // Control data rides with the first bytes only: a stream send resumed at skip > 0 has
         // delivered it already.
@@ -382,40 +350,8 @@ public final class HostProtocol implements ProtoSw {
             return n < 0 ? -darwin(n) : n;
         }
         HostScratch s = HostScratch.get();
-        int count = 0;
-        long bounceUsed = 0;
-        MemorySegment bounce = null;
-        boolean anyHeap = false;
-        long toSkip = skip;
-        for (int i = 0; i < iovlen && count < HostScratch.IOV_MAX; i++) {
-            MemorySegment seg = iov[i];
-            long size = seg.byteSize();
-            if (toSkip >= size) {
-                toSkip -= size;
-                continue;
-            }
-            long off = toSkip;
-            toSkip = 0;
-            long len = size - off;
-            if (seg.isNative()) {
-                s.iovec(count++, seg.address() + off, len);
-            } else {
-                anyHeap = true;
-                if (bounce == null) {
-                    bounce = s.bounce();
-                }
-                long room = HostScratch.BOUNCE_SIZE - bounceUsed;
-                if (room == 0) {
-                    break;
-                }
-                long take = Math.min(room, len);
-                s.iovec(count++, bounce.address() + bounceUsed, take);
-                bounceUsed += take;
-                if (take < len) {
-                    break;
-                }
-            }
-        }
+        int count = s.iovecs(iov, iovlen, skip, false);
+        boolean anyHeap = s.usedBounce;
         boolean wantName = msg.msg_name != null && msg.msg_namelen > 0;
         s.msghdr(s.addr, wantName ? LinuxSockaddr.STORAGE_SIZE : 0, count);
         // Control data belongs to the start of a record: only the first read of a call asks.

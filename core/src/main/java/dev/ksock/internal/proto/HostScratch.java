@@ -62,6 +62,53 @@ final class HostScratch {
         m.set(ValueLayout.JAVA_INT, MSG_FLAGS, 0);
     }
 
+    /** Set by {@link #iovecs}: some of the iovecs point into the bounce buffer. */
+    boolean usedBounce;
+
+    /**
+     * Builds the host iovec array for {@code iov[0..iovlen)} starting {@code skip} bytes in:
+     * native segments are pointed at directly; heap segments get a stretch of the bounce buffer
+     * (their bytes copied in when {@code copyIn}, for a send). Stops at IOV_MAX entries or when
+     * the bounce buffer is full. Returns the number of iovecs; {@link #usedBounce} tells whether
+     * the bounce buffer is involved.
+     */
+    int iovecs(MemorySegment[] iov, int iovlen, long skip, boolean copyIn) {
+        int count = 0;
+        long bounceUsed = 0;
+        long toSkip = skip;
+        usedBounce = false;
+        for (int i = 0; i < iovlen && count < IOV_MAX; i++) {
+            MemorySegment seg = iov[i];
+            long size = seg.byteSize();
+            if (toSkip >= size) {
+                toSkip -= size;
+                continue;
+            }
+            long off = toSkip;
+            toSkip = 0;
+            long len = size - off;
+            if (seg.isNative()) {
+                iovec(count++, seg.address() + off, len);
+                continue;
+            }
+            MemorySegment b = bounce();
+            usedBounce = true;
+            long take = Math.min(BOUNCE_SIZE - bounceUsed, len);
+            if (take == 0) {
+                break;
+            }
+            if (copyIn) {
+                MemorySegment.copy(seg, off, b, bounceUsed, take);
+            }
+            iovec(count++, b.address() + bounceUsed, take);
+            bounceUsed += take;
+            if (take < len) {
+                break;
+            }
+        }
+        return count;
+    }
+
     void iovec(int i, long base, long length) {
         iov.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_SIZE, base);
         iov.set(ValueLayout.JAVA_LONG, (long) i * IOVEC_SIZE + 8, length);
