@@ -52,6 +52,21 @@ final class ReliabilitySupport {
         return now;
     }
 
+    /** This process's soft limit on open descriptors ({@code /proc/self/limits}). */
+    static long openFileLimit() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (l.startsWith("Max open files")) {
+                    String v = l.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return -1;
+    }
+
     static long mbufBytesInUse() {
         MbufStat st = new MbufStat();
         KpiMbuf.mbuf_stats(st);
