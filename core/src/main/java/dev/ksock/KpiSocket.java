@@ -38,6 +38,10 @@ public final class KpiSocket {
     private static final int CMSGHDR_SIZE = 12;
     /** XNU's sock_send copies control data into one mbuf: at most MLEN bytes. */
     private static final int MAX_CONTROL = 224;
+    /** IOC_OUT of Darwin's ioctl encoding: the request returns a value through argp. */
+    private static final long IOC_OUT = 0x40000000L;
+    /** What a null argp becomes: an argument of no bytes (requests that need some get EINVAL). */
+    private static final MemorySegment NO_IOCTL_ARG = MemorySegment.ofArray(new byte[0]);
     private static final System.Logger LOG = System.getLogger("dev.ksock");
 
     /** The last line of defence of "never throws": a layer bug becomes EINVAL plus a log line. */
@@ -270,12 +274,24 @@ public final class KpiSocket {
      * be at least the size encoded in {@code request}, else EINVAL.
      */
     public static int sock_ioctl(Socket so, long request, MemorySegment argp) {
+        // Fix (reliability fuzzing): a null argp for a request that encodes no argument (IOC_VOID,
+        // e.g. FIOCLEX) reached the host protocol, and a read-only argp was written back to; both
+        // threw inside the layer. A read-only argp cannot take a result (IOC_OUT): EINVAL, as for a
+        // read-only receive buffer; for an input-only request the layer works on a copy.
+        if (argp != null && argp.isReadOnly()) {
+            if ((request & IOC_OUT) != 0) {
+                return EINVAL;
+            }
+            long n = Math.min(argp.byteSize(), 0x1fff); // IOCPARM_MAX: no request encodes more
+            argp = MemorySegment.ofArray(new byte[(int) n]).copyFrom(argp.asSlice(0, n));
+        }
+        MemorySegment arg = argp != null ? argp : NO_IOCTL_ARG;
         SocketCore c = enter(so);
         if (c == null) {
             return notUsable(so);
         }
         try {
-            return SocketIoctls.ioctl(c, request, argp);
+            return SocketIoctls.ioctl(c, request, arg);
         } catch (RuntimeException e) {
             return internalError("sock_ioctl", e);
         } finally {

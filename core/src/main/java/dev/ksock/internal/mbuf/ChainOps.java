@@ -211,8 +211,10 @@ public final class ChainOps {
      * written stays, and the packet header length covers it, as in XNU.
      */
     public static int copyback(MbufCell m0, long off0, long len0, MemorySegment data, int how) {
+        // Fix (reliability fuzzing): "off0 + len0 > Integer.MAX_VALUE" overflowed for a huge offset
+        // (Long.MAX_VALUE), passed, and (int) off0 became -1: an out-of-bounds write attempt.
         if (m0 == null || m0.isFree() || off0 < 0 || len0 <= 0 || !validHow(how)
-                || off0 + len0 > Integer.MAX_VALUE || !readable(data, len0) || length(m0) < 0) {
+                || len0 > Integer.MAX_VALUE - off0 || !readable(data, len0) || length(m0) < 0) {
             return EINVAL;
         }
         MbufCell m = m0;
@@ -293,7 +295,9 @@ public final class ChainOps {
         long total = length(src);
         boolean all = len0 == MBUF_COPYALL;
         long len = all ? total - off0 : len0;
-        if (total < 0 || off0 > total || off0 + len > total || len == 0) {
+        // Fix (reliability fuzzing): "off0 + len > total" overflowed for a huge len (Long.MAX_VALUE),
+        // passed, and the copy loop ran off the end of the chain (NullPointerException).
+        if (total < 0 || off0 > total || len > total - off0 || len == 0) {
             return EINVAL;
         }
         boolean copyhdr = off0 == 0 && src.hasPkthdr();
@@ -723,7 +727,8 @@ public final class ChainOps {
         }
         long base = m.buffer().address();
         long a = data.address();
-        if (a < base + m.start() || a + len > base + m.end()) {
+        // Fix (reliability fuzzing): "a + len" overflowed for a huge len and set a negative m_len.
+        if (a < base + m.start() || len > base + m.end() - a) {
             return EINVAL;
         }
         m.off = (int) (a - base);
@@ -733,7 +738,8 @@ public final class ChainOps {
 
     /** {@code mbuf_setlen}: ignored unless the data still ends inside the buffer. */
     public static void setlen(MbufCell m, long len) {
-        if (m != null && !m.isFree() && len >= 0 && m.off + len <= m.end()) {
+        // Fix (reliability fuzzing): "m.off + len" overflowed for a huge len and set a negative m_len.
+        if (m != null && !m.isFree() && len >= 0 && len <= m.end() - m.off) {
             m.len = (int) len;
         }
     }

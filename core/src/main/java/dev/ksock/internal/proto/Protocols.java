@@ -1,6 +1,7 @@
 package dev.ksock.internal.proto;
 
 import dev.ksock.internal.host.linux.EventLoop;
+import dev.ksock.internal.host.linux.LinuxErrno;
 import dev.ksock.internal.socket.Domains;
 import dev.ksock.internal.socket.SocketLayer;
 
@@ -41,6 +42,11 @@ public final class Protocols {
                 return HostProtocol.pollHost(so, forWrite, millis);
             }
         });
+        // Fix (reliability: descriptor exhaustion): load the error-path translation now, while
+        // descriptors are available. It was loaded lazily by the first failing syscall; when that
+        // failure is EMFILE the class loader cannot open the class file either (class path of
+        // directories), and sock_socket threw NoClassDefFoundError instead of returning EMFILE.
+        LinuxErrno.toDarwin(24);
         installed = true;
     }
 }
