@@ -17,7 +17,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,7 +65,6 @@ class PrivilegeAndIdentityTest {
      * (uid 0) must be refused — the client then reads end of stream.
      */
     @Test
-    @Disabled("needs LOCAL_PEERCRED from issue 4 (on branch h-local, not yet in main)")
     void localServerRefusesPeersByCredentials() throws Exception {
         Path dir = Files.createTempDirectory("ksock-cred-");
         SockAddr path = SockAddr.un(dir.resolve("s").toString());
