@@ -224,7 +224,7 @@ public final class SocketLayer {
         for (;;) {
             int pre = sendPrecheck(so, msg.msg_name != null);
             if (pre != 0) {
-                return done > 0 && pre != EPIPE ? done : -pre;
+                return -pre;
             }
             long seq = so.snd.readySeq();
             if (so.snd.queued != null) {
@@ -237,7 +237,7 @@ public final class SocketLayer {
                 }
                 int w = waitFor(so, so.snd, seq, deadline, true);
                 if (w != 0) {
-                    return done > 0 ? done : -w;
+                    return w == EWOULDBLOCK && done > 0 ? done : -w;
                 }
                 continue;
             }
@@ -251,7 +251,7 @@ public final class SocketLayer {
             }
             int err = (int) -n;
             if (err != EWOULDBLOCK) {
-                return done > 0 ? done : -err;
+                return -err; // XNU's sock_send: only a would-block stop reports a partial count
             }
             if (dontwait) {
                 return done > 0 ? done : -EWOULDBLOCK;
@@ -261,7 +261,7 @@ public final class SocketLayer {
             }
             int w = waitFor(so, so.snd, seq, deadline, true);
             if (w != 0) {
-                return done > 0 ? done : -w;
+                return w == EWOULDBLOCK && done > 0 ? done : -w;
             }
         }
     }
@@ -288,7 +288,7 @@ public final class SocketLayer {
             for (;;) {
                 int pre = sendPrecheck(so, to != null);
                 if (pre != 0) {
-                    return done > 0 && pre != EPIPE ? done : -pre;
+                    return -pre;
                 }
                 long seq = so.snd.readySeq();
                 synchronized (so.snd) {
@@ -323,7 +323,10 @@ public final class SocketLayer {
                             continue;
                         }
                         int err = (int) -n;
-                        if (err != EWOULDBLOCK || dontwait) {
+                        if (err != EWOULDBLOCK) {
+                            return -err;
+                        }
+                        if (dontwait) {
                             return done > 0 ? done : -err;
                         }
                     }
@@ -333,7 +336,7 @@ public final class SocketLayer {
                 }
                 int w = waitFor(so, so.snd, seq, deadline, true);
                 if (w != 0) {
-                    return done > 0 ? done : -w;
+                    return w == EWOULDBLOCK && done > 0 ? done : -w;
                 }
             }
         } finally {
@@ -435,7 +438,13 @@ public final class SocketLayer {
             int err = (int) -n;
             if (err != EWOULDBLOCK) {
                 msg.msg_flags = outFlags;
-                return done > 0 ? done : -err;
+                if (done > 0) {
+                    // Deliver the bytes now; the error waits in so_error for the next call, as
+                    // BSD's soreceive leaves it (the host has already forgotten it).
+                    so.soseterror(err);
+                    return done;
+                }
+                return -err;
             }
             if (so.is(SS_CANTRCVMORE)) {
                 break;
