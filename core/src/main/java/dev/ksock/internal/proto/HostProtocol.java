@@ -164,9 +164,8 @@ public final class HostProtocol implements ProtoSw {
 
     @Override
     public void release(SocketCore so) {
-        int fd = so.hostHandle;
+        int fd = so.takeHostHandle();
         if (fd >= 0) {
-            so.hostHandle = -1;
             LinuxSyscalls.close(fd);
         }
     }
@@ -460,21 +459,20 @@ public final class HostProtocol implements ProtoSw {
 
     @Override
     public int sockaddr(SocketCore so, SockAddr nam, int namlen) {
-        HostScratch s = HostScratch.get();
-        s.len.set(ValueLayout.JAVA_INT, 0, LinuxSockaddr.STORAGE_SIZE);
-        int r = LinuxSyscalls.getsockname(so.hostHandle, s.addr, s.len);
-        if (r < 0) {
-            return darwin(r);
-        }
-        int full = LinuxSockaddr.fromLinux(s.addr, s.len.get(ValueLayout.JAVA_INT, 0), nam, namlen);
-        return full < 0 ? -full : 0;
+        return hostName(so, false, nam, namlen);
     }
 
     @Override
     public int peeraddr(SocketCore so, SockAddr nam, int namlen) {
+        return hostName(so, true, nam, namlen);
+    }
+
+    /** getsockname/getpeername, translated into BSD layout with BSD truncation. */
+    private int hostName(SocketCore so, boolean peer, SockAddr nam, int namlen) {
         HostScratch s = HostScratch.get();
         s.len.set(ValueLayout.JAVA_INT, 0, LinuxSockaddr.STORAGE_SIZE);
-        int r = LinuxSyscalls.getpeername(so.hostHandle, s.addr, s.len);
+        int r = peer ? LinuxSyscalls.getpeername(so.hostHandle, s.addr, s.len)
+                : LinuxSyscalls.getsockname(so.hostHandle, s.addr, s.len);
         if (r < 0) {
             return darwin(r);
         }

@@ -72,7 +72,7 @@ public final class SocketCore {
     private static final long USES_CLOSED = 1L << 62;
     private static final int GATE_RUNNING = 1, GATE_CLOSED = 2;
 
-    private static final VarHandle STATE, OPTIONS, USES, GATE;
+    private static final VarHandle STATE, OPTIONS, USES, GATE, HOST_HANDLE;
 
     static {
         try {
@@ -81,6 +81,7 @@ public final class SocketCore {
             OPTIONS = l.findVarHandle(SocketCore.class, "options", int.class);
             USES = l.findVarHandle(SocketCore.class, "uses", long.class);
             GATE = l.findVarHandle(SocketCore.class, "upcallGate", int.class);
+            HOST_HANDLE = l.findVarHandle(SocketCore.class, "hostHandle", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -93,6 +94,14 @@ public final class SocketCore {
         this.proto = proto;
         this.snd = new SockBuf(sndHiwat, 2048);
         this.rcv = new SockBuf(rcvHiwat, 1);
+    }
+
+    /**
+     * Takes the host handle for closing, leaving -1: atomic, so however release is reached the
+     * descriptor is closed once (a second close could hit a number the host has reused).
+     */
+    public int takeHostHandle() {
+        return (int) HOST_HANDLE.getAndSet(this, -1);
     }
 
     // ---------------------------------------------------------------- identity and owner

@@ -47,6 +47,7 @@ import java.lang.invoke.MethodHandle;
  */
 @SuppressWarnings("restricted") // downcallHandle: the whole point of this class; the jar manifest enables native access
 public final class LinuxSyscalls {
+    private static final System.Logger LOG = System.getLogger("dev.ksock.host");
     private LinuxSyscalls() {
     }
 
@@ -270,7 +271,18 @@ public final class LinuxSyscalls {
         MemorySegment cs = SyscallScratch.current().capture;
         try {
             int r = (int) CLOSE.invokeExact(cs, fd);
-            return r >= 0 ? r : -SyscallScratch.errno(cs);
+            if (r >= 0) {
+                return r;
+            }
+            int errno = SyscallScratch.errno(cs);
+            if (errno == LinuxNative.EBADF) {
+                // ksock closes only descriptors it owns, once: EBADF means something closed this
+                // number twice, and a second close can hit a number the host has given to
+                // someone else. Report it loudly with where it came from.
+                LOG.log(System.Logger.Level.ERROR, "close(" + fd + ") = EBADF: descriptor closed twice",
+                        new IllegalStateException("double close of descriptor " + fd));
+            }
+            return -errno;
         } catch (Throwable t) {
             throw unchecked(t);
         }
