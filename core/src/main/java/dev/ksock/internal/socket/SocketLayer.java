@@ -431,7 +431,15 @@ public final class SocketLayer {
                 continue;
             }
             if (n == 0) {
-                // End of stream (or an empty datagram): nothing more will come for this call.
+                // End of stream (or an empty datagram). As in BSD's soreceive, a pending error
+                // (a reset the event loop has already collected from the host) comes first.
+                if (done == 0 && so.type == SOCK_STREAM) {
+                    int e = so.takeError();
+                    if (e != 0) {
+                        msg.msg_flags = outFlags;
+                        return -e;
+                    }
+                }
                 outFlags |= msg.msg_flags;
                 break;
             }
@@ -477,6 +485,12 @@ public final class SocketLayer {
                 return -e;
             }
             long n = so.proto.receiveChain(so, msg, max, flags, out);
+            if (n == 0 && so.type == SOCK_STREAM) {
+                int pending = so.takeError(); // a reset collected by the loop beats end of stream
+                if (pending != 0) {
+                    return -pending;
+                }
+            }
             if (n >= 0) {
                 return n;
             }
