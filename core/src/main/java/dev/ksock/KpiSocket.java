@@ -428,7 +428,8 @@ public final class KpiSocket {
     /**
      * Sends {@code msg}'s iovecs ({@code man 2 sendmsg}); {@code sentlen} gets the count. A
      * blocking stream send returns once everything is sent; a non-blocking one, or one whose
-     * {@code SO_SNDTIMEO} passes, reports what was sent as success (EWOULDBLOCK if nothing was).
+     * {@code SO_SNDTIMEO} passes, reports what was sent as success (EWOULDBLOCK if nothing was);
+     * any other error is returned as the error even if part went out, as XNU does.
      * After {@code SHUT_WR}: EPIPE, and never a signal.
      */
     public static int sock_send(Socket so, MsgHdr msg, int flags, LongRef sentlen) {
