@@ -364,7 +364,7 @@ public final class HostProtocol implements ProtoSw {
             return -darwin(n);
         }
         if (anyHeap) {
-            copyOutOfBounce(msg, skip, s, count, n);
+            s.copyBounceOut(msg.msg_iov, msg.msg_iovlen, skip, count, n);
         }
         msg.msg_flags = LinuxConstants.msgFlagsFromLinux(s.msgFlags());
         if (wantName) {
@@ -381,43 +381,16 @@ public final class HostProtocol implements ProtoSw {
         return n;
     }
 
-    /** After a recvmsg that used the bounce buffer for heap iovecs: copies those bytes home. */
-    private static void copyOutOfBounce(MsgHdr msg, long skip, HostScratch s, int count, long received) {
-        MemorySegment bounce = s.bounce();
-        long left = received;
-        long toSkip = skip;
-        long bounceOff = 0;
-        int used = 0;
-        for (int i = 0; i < msg.msg_iovlen && used < count && left > 0; i++) {
-            MemorySegment seg = msg.msg_iov[i];
-            long size = seg.byteSize();
-            if (toSkip >= size) {
-                toSkip -= size;
-                continue;
-            }
-            long off = toSkip;
-            toSkip = 0;
-            long iovLen = s.iov.get(ValueLayout.JAVA_LONG, (long) used * HostScratch.IOVEC_SIZE + 8);
-            long take = Math.min(iovLen, left);
-            if (!seg.isNative()) {
-                MemorySegment.copy(bounce, bounceOff, seg, off, take);
-                bounceOff += iovLen;
-            }
-            left -= take;
-            used++;
-        }
-    }
-
     @Override
     public long receiveChain(SocketCore so, MsgHdr msg, long max, int flags, Ref<Mbuf> out) {
         HostScratch s = HostScratch.get();
         long want = Math.min(max, stream ? 256 * 1024 : 65536);
-        Ref<Mbuf> chainRef = new Ref<>();
-        int a = MbufChains.allocForReceive(dev.ksock.KpiMbuf.MBUF_DONTWAIT, want, chainRef);
+        int a = MbufChains.allocForReceive(dev.ksock.KpiMbuf.MBUF_DONTWAIT, want, s.chain);
         if (a != 0) {
             return -a;
         }
-        Mbuf chain = chainRef.get();
+        Mbuf chain = s.chain.get();
+        s.chain.set(null);
         int count = MbufChains.toIovecs(chain, s.iov, HostScratch.IOV_MAX);
         if (count < 0) {
             MbufChains.freem(chain);

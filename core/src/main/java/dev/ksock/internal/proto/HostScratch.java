@@ -37,6 +37,8 @@ final class HostScratch {
     final MemorySegment msghdr = arena.allocate(MSGHDR_SIZE, 8);
     final MemorySegment iov = arena.allocate((long) IOV_MAX * IOVEC_SIZE, 8);
     private MemorySegment bounce;
+    /** Out-parameter for the chain a receive allocates (reused: no Ref per receive). */
+    final dev.ksock.Ref<dev.ksock.Mbuf> chain = new dev.ksock.Ref<>();
 
     static HostScratch get() {
         return PER_THREAD.get();
@@ -107,6 +109,36 @@ final class HostScratch {
             }
         }
         return count;
+    }
+
+    /**
+     * After a receive through {@link #iovecs} (with {@code copyIn} false) moved {@code received}
+     * bytes: copies what landed in the bounce buffer into the heap segments it stands for.
+     */
+    void copyBounceOut(MemorySegment[] iov, int iovlen, long skip, int count, long received) {
+        MemorySegment b = bounce();
+        long left = received;
+        long toSkip = skip;
+        long bounceOff = 0;
+        int used = 0;
+        for (int i = 0; i < iovlen && used < count && left > 0; i++) {
+            MemorySegment seg = iov[i];
+            long size = seg.byteSize();
+            if (toSkip >= size) {
+                toSkip -= size;
+                continue;
+            }
+            long off = toSkip;
+            toSkip = 0;
+            long iovLen = this.iov.get(ValueLayout.JAVA_LONG, (long) used * IOVEC_SIZE + 8);
+            long take = Math.min(iovLen, left);
+            if (!seg.isNative()) {
+                MemorySegment.copy(b, bounceOff, seg, off, take);
+                bounceOff += iovLen;
+            }
+            left -= take;
+            used++;
+        }
     }
 
     void iovec(int i, long base, long length) {

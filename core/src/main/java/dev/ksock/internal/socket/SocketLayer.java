@@ -227,31 +227,20 @@ public final class SocketLayer {
                 return -pre;
             }
             long seq = so.snd.readySeq();
-            if (so.snd.queued != null) {
-                // Queued chain bytes go first; iovec bytes may not overtake them.
-                if (dontwait) {
-                    return done > 0 ? done : -EWOULDBLOCK;
+            // Queued chain bytes go first: iovec bytes may not overtake them, so while a queue
+            // exists this send would block exactly as if the host were full.
+            if (so.snd.queued == null) {
+                long n = so.proto.send(so, msg, done, flags);
+                if (n >= 0) {
+                    done += n;
+                    if (done >= total || !so.proto.connRequired()) {
+                        return done;
+                    }
+                    continue;
                 }
-                if (deadline == 0) {
-                    deadline = so.snd.deadline();
+                if (n != -EWOULDBLOCK) {
+                    return n; // XNU's sock_send: only a would-block stop reports a partial count
                 }
-                int w = waitFor(so, so.snd, seq, deadline, true);
-                if (w != 0) {
-                    return w == EWOULDBLOCK && done > 0 ? done : -w;
-                }
-                continue;
-            }
-            long n = so.proto.send(so, msg, done, flags);
-            if (n >= 0) {
-                done += n;
-                if (done >= total || !so.proto.connRequired()) {
-                    return done;
-                }
-                continue;
-            }
-            int err = (int) -n;
-            if (err != EWOULDBLOCK) {
-                return -err; // XNU's sock_send: only a would-block stop reports a partial count
             }
             if (dontwait) {
                 return done > 0 ? done : -EWOULDBLOCK;
