@@ -156,6 +156,7 @@ final class ControlMessages {
             if (fd < 0) {
                 return -EBADF;
             }
+            c.hostShared = true; // in flight, then held by the receiver too
             l.set(ValueLayout.JAVA_INT, data + 4L * i, fd);
         }
         return writeLinuxHeader(l, lo, L_SOL_SOCKET, L_SCM_RIGHTS, 4L * n);
@@ -369,6 +370,7 @@ final class ControlMessages {
         s.val.set(ValueLayout.JAVA_INT, 0, 1);
         LinuxSyscalls.ioctl(fd, L_FIONBIO, s.val); // ksock's host descriptors never block
         SocketCore c = new SocketCore(domain, type, e.protocol(), e.proto(), SocketLayer.DEFAULT_SNDBUF, SocketLayer.DEFAULT_RCVBUF);
+        c.hostShared = true; // the sender may still hold the same open file
         boolean listening = hostIntOpt(s, fd, L_SO_ACCEPTCONN) == 1;
         s.len.set(ValueLayout.JAVA_INT, 0, 128);
         boolean connected = !listening && LinuxSyscalls.getpeername(fd, s.addr, s.len) == 0;

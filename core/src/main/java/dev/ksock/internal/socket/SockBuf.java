@@ -1,8 +1,6 @@
 package dev.ksock.internal.socket;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One direction of a socket's buffering: BSD's {@code struct sockbuf} without the bytes.
@@ -17,9 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * reports. A caller samples it before its non-blocking attempt and, on EWOULDBLOCK, waits until
  * it changes, so an edge between the attempt and the wait is never missed.
  *
- * <p>Locking key: {@code lock} guards only the condition wait; {@code readySeq} and
- * {@code waiters} are volatile and written as a Dekker pair (waiter: waiters then seq;
- * loop: seq then waiters), so the loop takes the lock only when someone is waiting.
+ * <p>Locking key: the sockbuf's own monitor guards the wait (and the send queue below);
+ * {@code readySeq} and {@code waiters} are volatile and written as a Dekker pair (waiter: waiters
+ * then seq; loop: seq then waiters), so the loop takes the monitor only when someone is waiting.
+ * A monitor rather than a {@code ReentrantLock} with a {@code Condition}: every accepted
+ * connection makes two sockbufs, and the lock objects were 144 of the bytes each one allocated;
+ * since JDK 24 a virtual thread waiting in {@code Object.wait} releases its carrier as it would
+ * in {@code Condition.await}.
  */
 public final class SockBuf {
     /** sb_hiwat: the buffer size asked for (SO_SNDBUF / SO_RCVBUF), in bytes. */
@@ -42,8 +44,6 @@ public final class SockBuf {
 
     private volatile long readySeq;
     private volatile int waiters;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
 
     SockBuf(int hiwat, int lowat) {
         this.hiwat = hiwat;
@@ -60,23 +60,26 @@ public final class SockBuf {
      * (a {@link System#nanoTime} value; 0 = none) passes. Returns false on timeout.
      */
     boolean await(long seenSeq, long deadlineNanos) {
-        lock.lock();
-        try {
+        boolean interrupted = false;
+        synchronized (this) {
             waiters++;
             try {
                 while (readySeq == seenSeq) {
-                    if (deadlineNanos == 0) {
-                        changed.awaitUninterruptibly();
-                    } else {
+                    long waitMillis = 0; // 0 = no deadline
+                    if (deadlineNanos != 0) {
                         long left = deadlineNanos - System.nanoTime();
                         if (left <= 0) {
                             return false;
                         }
-                        try {
-                            changed.awaitNanos(left);
-                        } catch (InterruptedException e) {
-                            // The KPI has no EINTR for kernel callers; keep the flag for the caller's code.
-                            Thread.currentThread().interrupt();
+                        waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999));
+                    }
+                    try {
+                        wait(waitMillis);
+                    } catch (InterruptedException e) {
+                        // The KPI has no EINTR for kernel callers: keep waiting (an untimed wait)
+                        // or give up at once with what we know (a timed one); the flag is restored.
+                        interrupted = true;
+                        if (deadlineNanos != 0) {
                             return readySeq != seenSeq;
                         }
                     }
@@ -84,9 +87,10 @@ public final class SockBuf {
                 return true;
             } finally {
                 waiters--;
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -94,11 +98,8 @@ public final class SockBuf {
     void wakeup() {
         readySeq++; // single writer per edge is not required: a lost increment still changes the value
         if (waiters != 0) {
-            lock.lock();
-            try {
-                changed.signalAll();
-            } finally {
-                lock.unlock();
+            synchronized (this) {
+                notifyAll();
             }
         }
     }

@@ -44,6 +44,12 @@ public final class SocketCore {
     public volatile int hostHandle = -1;
     /** The protocol's registration with its event loop, and the loop itself (protocol-owned). */
     public volatile Object hostRegistration;
+    /**
+     * The host endpoint may be referenced outside this socket (its descriptor was passed in
+     * SCM_RIGHTS, either way), so closing our descriptor need not end the host's interest in it:
+     * the protocol must then deregister it explicitly rather than rely on the close.
+     */
+    public volatile boolean hostShared;
 
     private volatile int state;
     /** so_options: SO_* boolean bits the layer itself keeps (SO_ACCEPTCONN, SO_NOSIGPIPE, ...). */

@@ -194,6 +194,20 @@ public final class EventLoop {
     }
 
     /**
+     * Removes the registration without {@code EPOLL_CTL_DEL}, for a descriptor that its owner
+     * is about to close and that no other descriptor refers to: the kernel drops an open file
+     * from every epoll set when its last descriptor closes, so the explicit removal would be a
+     * wasted syscall. Until the close, events the host still queues for the key are ignored, as
+     * for any dead key. For a descriptor that may be shared (passed in SCM_RIGHTS, dup'd) use
+     * {@link #deregister}: the epoll entry would otherwise outlive our close.
+     */
+    public void forget(long key) {
+        synchronized (registrations) {
+            registrations.remove(key);
+        }
+    }
+
+    /**
      * Deregisters {@code key} and closes {@code fd} once no handler call for it can be running:
      * at once on the loop thread, otherwise from a task on the loop (or at once if the loop has
      * stopped). This is the safe way to release a registered descriptor: a handler still using
