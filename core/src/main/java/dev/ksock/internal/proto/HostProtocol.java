@@ -480,9 +480,9 @@ public final class HostProtocol implements ProtoSw {
                 n = so.hasOption(dev.ksock.internal.socket.SocketOptions.SO_ACCEPTCONN_BIT) ? 0 : readable(so);
             } else {
                 // Peek at the next datagram: MSG_TRUNC gives its whole length (0 is a datagram
-                // too), and its source is the MT_SONAME record XNU's sb_cc also counts, as long
-                // as the Darwin sockaddr a receive would report (sun_noname: 3). Linux shows
-                // only the first queued datagram; XNU's sb_cc would count them all.
+                // too), and its source stands for the MT_SONAME record XNU's sb_cc also counts,
+                // which is as long as the Darwin sockaddr a receive reports (sun_noname: 3).
+                // Linux shows only the first queued datagram; XNU's sb_cc would count them all.
                 final int lMsgPeek = 0x2, lMsgTrunc = 0x20;
                 HostScratch s = HostScratch.get();
                 s.msghdr(s.addr, (int) s.addr.byteSize(), 0);
