@@ -38,8 +38,6 @@ public final class KpiSocket {
     private static final int CMSGHDR_SIZE = 12;
     /** XNU's sock_send copies control data into one mbuf: at most MLEN bytes. */
     private static final int MAX_CONTROL = 224;
-    /** IOC_OUT of Darwin's ioctl encoding: the request returns a value through argp. */
-    private static final long IOC_OUT = 0x40000000L;
     /** What a null argp becomes: an argument of no bytes (requests that need some get EINVAL). */
     private static final MemorySegment NO_IOCTL_ARG = MemorySegment.ofArray(new byte[0]);
     private static final System.Logger LOG = System.getLogger("dev.ksock");
@@ -269,22 +267,24 @@ public final class KpiSocket {
     }
 
     /**
-     * An ioctl on the socket ({@code man 2 ioctl}): {@code FIONBIO} (int: non-zero makes the
-     * socket non-blocking), {@code FIONREAD} (int out), {@code SIOCATMARK}, ... {@code argp} must
-     * be at least the size encoded in {@code request}, else EINVAL.
+     * An ioctl on the socket, answered as XNU's {@code soioctl} answers it (the KPI does not pass
+     * through the descriptor layer): {@code FIONBIO} (int: non-zero makes the socket
+     * non-blocking), {@code FIOASYNC} (accepted, inert), {@code FIONREAD} (int out: bytes queued
+     * to receive; for a datagram, the next one plus its address record), {@code SIOCSPGRP} /
+     * {@code SIOCGPGRP} (the owner, stored as given, never signalled), {@code SIOCATMARK} (int
+     * out). Any other request goes to the protocol: ENXIO on an internet socket, EOPNOTSUPP on a
+     * local one, which includes {@code FIOCLEX}, {@code FIONCLEX}, {@code FIOSETOWN},
+     * {@code FIOGETOWN}, {@code FIODTYPE} and the water-mark ioctls; interface ioctls (group
+     * {@code 'i'}) are not provided (EOPNOTSUPP). docs/OPTIONS.md has the table.
+     *
+     * <p>Differs: an {@code argp} shorter than the size encoded in {@code request} (or read-only
+     * for a request that returns a value) is EINVAL for the requests that use it; XNU would read
+     * or write past the caller's buffer.
      */
     public static int sock_ioctl(Socket so, long request, MemorySegment argp) {
-        // Fix (reliability fuzzing): a null argp for a request that encodes no argument (IOC_VOID,
-        // e.g. FIOCLEX) reached the host protocol, and a read-only argp was written back to; both
-        // threw inside the layer. A read-only argp cannot take a result (IOC_OUT): EINVAL, as for a
-        // read-only receive buffer; for an input-only request the layer works on a copy.
-        if (argp != null && argp.isReadOnly()) {
-            if ((request & IOC_OUT) != 0) {
-                return EINVAL;
-            }
-            long n = Math.min(argp.byteSize(), 0x1fff); // IOCPARM_MAX: no request encodes more
-            argp = MemorySegment.ofArray(new byte[(int) n]).copyFrom(argp.asSlice(0, n));
-        }
+        // Fix (reliability fuzzing): a null or read-only argp once reached code that wrote to it.
+        // The socket layer now checks the argument of every request that touches it (size and,
+        // for a result, writability) and refuses the others without reading it, as XNU does.
         MemorySegment arg = argp != null ? argp : NO_IOCTL_ARG;
         SocketCore c = enter(so);
         if (c == null) {
@@ -302,7 +302,7 @@ public final class KpiSocket {
     /** Convenience: an ioctl whose argument is one {@code int}, in and out. */
     public static int sock_ioctl(Socket so, long request, IntRef argp) {
         if (argp == null) {
-            return EINVAL;
+            return sock_ioctl(so, request, (MemorySegment) null);
         }
         MemorySegment buf = MemorySegment.ofArray(new int[] {argp.value});
         int r = sock_ioctl(so, request, buf);

@@ -10,6 +10,12 @@ package dev.ksock;
  * <p>XNU has <em>no</em> {@code FIONWRITE} or {@code FIONSPACE} (FreeBSD's {@code _IOR('f', 119,
  * int)} is a kernel-private ioctl on Darwin): ask {@code getsockopt(SOL_SOCKET, SO_NWRITE)} for
  * the bytes queued to send, and compute the free space from {@code SO_SNDBUF}.
+ *
+ * <p>Through {@code sock_ioctl} only {@code FIONREAD}, {@code FIONBIO} and {@code FIOASYNC} are
+ * socket ioctls: {@code FIOCLEX}, {@code FIONCLEX}, {@code FIOSETOWN} and {@code FIOGETOWN} are
+ * answered by XNU's descriptor layer, which a kernel socket does not have, and
+ * {@code FIODTYPE} only for devices. They reach the protocol and fail (ENXIO on an internet
+ * socket, EOPNOTSUPP on a local one), as on XNU; see docs/OPTIONS.md.
  */
 public interface SysFilio {
     /** {@code _IO('f', 1)}: set close-on-exec. */
@@ -26,6 +32,6 @@ public interface SysFilio {
     long FIOSETOWN = 0x8004_667CL;
     /** {@code _IOR('f', 123, int)}: get owner. */
     long FIOGETOWN = 0x4004_667BL;
-    /** {@code _IOR('f', 122, int)}: descriptor type ({@code DTYPE_SOCKET} for a socket). */
+    /** {@code _IOR('f', 122, int)}: a device's type ({@code d_type}); not answered for sockets. */
     long FIODTYPE = 0x4004_667AL;
 }

@@ -3,7 +3,9 @@ package dev.ksock;
 /**
  * {@code <sys/sockio.h>}: the socket ioctls of group {@code 's'}, as Darwin (XNU) request
  * numbers ({@code <sys/ioccom.h>} encoding, see {@link SysFilio}). The historic water-mark
- * ioctls ({@code SIOC[SG]HIWAT}, {@code SIOC[SG]LOWAT}) have no Linux counterpart.
+ * ioctls ({@code SIOC[SG]HIWAT}, {@code SIOC[SG]LOWAT}) are defined but XNU's {@code soioctl}
+ * does not handle them: they reach the protocol and fail (ENXIO, or EOPNOTSUPP on a local
+ * socket); use {@code SO_SNDBUF}/{@code SO_RCVBUF} and {@code SO_SNDLOWAT}/{@code SO_RCVLOWAT}.
  */
 public interface SysSockio {
     /** {@code _IOW('s', 0, int)}: set high water mark. */

@@ -76,7 +76,8 @@ class UdpExtrasTest extends SocketTestSupport {
 
     @Test
     void ipv6GroupJoinAndLeave() throws Exception {
-        // Joining works on lo; delivery needs the MULTICAST flag, which this sandbox's lo lacks.
+        // Joining works on lo; delivery needs the MULTICAST flag, which this sandbox's lo lacks:
+        // reliability.Ipv6MulticastTest checks delivery over a veth pair between two namespaces.
         Socket rx = boundUdp(PF_INET6, "::");
         MemorySegment m = MemorySegment.ofArray(new byte[20]);
         MemorySegment.copy(MemorySegment.ofArray(InetAddress.getByName("ff02::1:3").getAddress()), 0, m, 0, 16);

@@ -476,21 +476,65 @@ public final class HostProtocol implements ProtoSw {
         return HostOptions.set(so, level, name, val, len);
     }
 
+    /**
+     * pru_control, and the socket level's FIONREAD and SIOCATMARK (the host holds what they
+     * report). Every other request gets what XNU's pru_control gives a request it does not know:
+     * {@code in_control}/{@code in6_control} answer ENXIO when no interface is named (ifp NULL,
+     * "consistent with ifioctl"), and the local domain has no pru_control at all, so
+     * {@code pru_control_notsupp}: EOPNOTSUPP.
+     */
     @Override
     public int ioctl(SocketCore so, long request, MemorySegment arg) {
-        long host = LinuxConstants.ioctlToLinux(request);
-        if (host < 0) {
-            return EOPNOTSUPP;
+        boolean local = linuxDomain == L_AF_UNIX;
+        if (request == dev.ksock.SysFilio.FIONREAD) {
+            long n;
+            if (stream) {
+                // A listening socket's sb_cc is 0; Linux refuses SIOCINQ on one with EINVAL.
+                n = so.hasOption(dev.ksock.internal.socket.SocketOptions.SO_ACCEPTCONN_BIT) ? 0 : readable(so);
+            } else {
+                // Peek at the next datagram: MSG_TRUNC gives its whole length (0 is a datagram
+                // too), and its source stands for the MT_SONAME record XNU's sb_cc also counts,
+                // which is as long as the Darwin sockaddr a receive reports (sun_noname: 3).
+                // Linux shows only the first queued datagram; XNU's sb_cc would count them all.
+                final int lMsgPeek = 0x2, lMsgTrunc = 0x20;
+                HostScratch s = HostScratch.get();
+                s.msghdr(s.addr, (int) s.addr.byteSize(), 0);
+                long r = LinuxSyscalls.recvmsg(so.hostHandle, s.msghdr, lMsgPeek | lMsgTrunc | L_MSG_DONTWAIT);
+                if (r < 0) {
+                    n = darwin(r) == EWOULDBLOCK ? 0 : -darwin(r);
+                } else {
+                    int nl = s.msgNameLen();
+                    if (nl == 0 && local) {
+                        // Linux gives no name for an unbound sender; receive reports sun_noname.
+                        s.addr.set(ValueLayout.JAVA_SHORT, 0, (short) L_AF_UNIX);
+                        nl = 2;
+                    }
+                    n = r + Math.max(LinuxSockaddr.fromLinux(s.addr, nl, null, 0), 0);
+                }
+            }
+            if (n < 0) {
+                return (int) -n;
+            }
+            arg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) Math.min(n, Integer.MAX_VALUE));
+            return 0;
         }
-        HostScratch s = HostScratch.get();
-        long size = Math.min(arg.byteSize(), 4);
-        MemorySegment.copy(arg, 0, s.opt, 0, size);
-        int r = LinuxSyscalls.ioctl(so.hostHandle, host, s.opt);
-        if (r < 0) {
-            return darwin(r);
+        if (request == dev.ksock.SysSockio.SIOCATMARK) {
+            // SS_RCVATMARK: only TCP has out-of-band data (uipc_send refuses PRUS_OOB, UDP has
+            // none), so elsewhere the mark is never set; Linux would say ENOTTY or EOPNOTSUPP.
+            int mark = 0;
+            if (stream && !local) {
+                HostScratch s = HostScratch.get();
+                s.opt.set(ValueLayout.JAVA_INT, 0, 0);
+                int r = LinuxSyscalls.ioctl(so.hostHandle, LinuxConstants.ioctlToLinux(request), s.opt);
+                if (r < 0) {
+                    return darwin(r);
+                }
+                mark = s.opt.get(ValueLayout.JAVA_INT, 0) != 0 ? 1 : 0;
+            }
+            arg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, mark);
+            return 0;
         }
-        MemorySegment.copy(s.opt, 0, arg, 0, size);
-        return 0;
+        return local ? EOPNOTSUPP : ENXIO;
     }
 
     @Override

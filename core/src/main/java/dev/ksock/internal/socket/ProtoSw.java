@@ -75,7 +75,12 @@ public interface ProtoSw {
     /** pr_ctloutput (set). */
     int setopt(SocketCore so, int level, int name, java.lang.foreign.MemorySegment val, int len);
 
-    /** pru_control: ioctls the socket level did not handle; 0 or errno. */
+    /**
+     * pru_control: ioctls the socket level did not handle; 0 or errno. Also asked by the socket
+     * level for the two answers only the host has: {@code FIONREAD} (sb_cc: the bytes queued to
+     * receive, with a datagram's address record) and {@code SIOCATMARK} (SS_RCVATMARK). The
+     * socket level has checked that {@code arg} holds the request's IOCPARM_LEN bytes for these.
+     */
     int ioctl(SocketCore so, long request, java.lang.foreign.MemorySegment arg);
 
     /** Bytes readable now (FIONREAD-like, host view); -errno on failure. */

@@ -159,6 +159,8 @@ public final class LinuxConstants {
     /**
      * ioctl requests (the 32-bit encodings). FIODTYPE and the SIOC[SG](HI|LO)WAT water marks have
      * no Linux request; SIOCSPGRP/SIOCGPGRP are Linux's FIOSETOWN/FIOGETOWN under other numbers.
+     * The pairs say which requests correspond; {@code sock_ioctl} itself asks the host only for
+     * FIONREAD and (TCP) SIOCATMARK, and answers or refuses the rest as XNU's soioctl does.
      */
     static final int[][] IOCTLS = {
         {(int) FIONREAD,   0x541B},
