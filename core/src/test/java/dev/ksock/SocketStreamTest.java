@@ -352,4 +352,21 @@ class SocketStreamTest extends SocketTestSupport {
         String r = recv(p[1], 10, 0);
         assertThat(r).isEqualTo("ERR:ECONNRESET");
     }
+
+    @Test
+    void acceptedSocketInheritsTheListenersOwner() {
+        // XNU's sonewconn copies so_pgid from the listener, like its options and buffer sizes.
+        Socket l = listener(PF_INET, null, null);
+        assertThat(sock_ioctl(l, 0x80047308L /* SIOCSPGRP */, new IntRef(-4321))).isZero();
+        Socket c = socket(PF_INET, SOCK_STREAM);
+        assertThat(sock_connect(c, addr(PF_INET, port(l)), 0)).isZero();
+        Ref<Socket> a = new Ref<>();
+        assertThat(sock_accept(l, null, 0, 0, null, null, a)).isZero();
+        track(a.get());
+        IntRef owner = new IntRef();
+        assertThat(sock_ioctl(a.get(), 0x40047309L /* SIOCGPGRP */, owner)).isZero();
+        assertThat(owner.value).isEqualTo(-4321);
+        assertThat(sock_ioctl(c, 0x40047309L, owner)).isZero();
+        assertThat(owner.value).as("a connecting socket has no owner until one is set").isZero();
+    }
 }

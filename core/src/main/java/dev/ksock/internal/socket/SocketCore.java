@@ -60,6 +60,8 @@ public final class SocketCore {
     volatile int lingerSeconds = -1;
     /** so_linger as XNU keeps it, in ticks of 1/100 s (what SO_LINGER reads back). */
     volatile int lingerTicks;
+    /** so_pgid: the owner SIOCSPGRP recorded (kept, never signalled; see SocketIoctls). */
+    volatile int pgid;
 
     public final SockBuf rcv;
     public final SockBuf snd;

@@ -26,9 +26,6 @@ public final class SocketIoctls {
     static final long SIOCSPGRP = 0x80047308L, SIOCGPGRP = 0x40047309L, SIOCATMARK = 0x40047307L;
     private static final long IOC_OUT = 0x40000000L;
 
-    /** Where {@code so_pgid} is kept ({@link OptionStore}): no option level is negative. */
-    private static final int PGID_LEVEL = -1, PGID_NAME = 0;
-
     /** IOCPARM_LEN: the argument size encoded in a Darwin ioctl request. */
     static int paramLength(long request) {
         return (int) ((request >>> 16) & 0x1fff);
@@ -82,11 +79,11 @@ public final class SocketIoctls {
         if (request == SIOCSPGRP) {
             // so_pgid is stored as given (no lookup, no check), as soioctl does. ksock never
             // signals it: SIGURG/SIGIO would go to a process of the host, not to the caller.
-            OptionStore.put(so, PGID_LEVEL, PGID_NAME, arg.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+            so.pgid = arg.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
             return 0;
         }
         if (request == SIOCGPGRP) {
-            arg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, OptionStore.get(so, PGID_LEVEL, PGID_NAME, 0));
+            arg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, so.pgid);
             return 0;
         }
         if (request == SIOCATMARK) {

@@ -203,6 +203,7 @@ public final class SocketLayer {
         so.rcv.timeoNanos = head.rcv.timeoNanos;
         so.lingerSeconds = head.lingerSeconds;
         so.lingerTicks = head.lingerTicks;
+        so.pgid = head.pgid;
         if (head.hasOption(SocketOptions.OPT_NOSIGPIPE)) {
             so.setOption(SocketOptions.OPT_NOSIGPIPE, true);
         }
