@@ -107,7 +107,7 @@ final class HostOptions {
                     return SocketOptions.copyInt(OptionStore.get(so, level, name, 0), val, len);
                 }
                 case TCP_CONNECTION_INFO -> {
-                    return ENOPROTOOPT;
+                    return TcpConnectionInfo.get(so, val, len);
                 }
                 default -> {
                 }
@@ -194,7 +194,7 @@ final class HostOptions {
                 return r;
             }
             if (name == TCP_CONNECTION_INFO) {
-                return ENOPROTOOPT;
+                return ENOPROTOOPT; // get-only: tcp_ctloutput has no set case for it
             }
         }
         long host = LinuxConstants.sockoptToLinux(level, name);
