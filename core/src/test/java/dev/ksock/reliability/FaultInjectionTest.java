@@ -182,8 +182,8 @@ class FaultInjectionTest {
     /**
      * A blackholed peer (the relay drops 100%): a blocking sock_connect made inside the namespace,
      * where net.ipv4.tcp_syn_retries is 1, returns ETIMEDOUT after the host's SYN retries (about
-     * 3 s), not later and not never. ksock has no TCP_CONNECTIONTIMEOUT yet; the host's timer
-     * is the bound.
+     * 3 s), not later and not never. No TCP_CONNECTIONTIMEOUT is set: the host's timer is the
+     * bound (the next test sets one).
      */
     @Test
     void blackholedPeerConnectTimesOutWithEtimedout() throws Exception {
@@ -196,6 +196,46 @@ class FaultInjectionTest {
             String[] w = result.split(" ");
             assertThat(w[1]).as("blocking connect to a blackholed peer (BSD: ETIMEDOUT)").isEqualTo("ETIMEDOUT");
             assertThat(Long.parseLong(w[2])).as("milliseconds until ETIMEDOUT with tcp_syn_retries=1").isBetween(1000L, 15_000L);
+        }
+    }
+
+    /**
+     * The same blackhole seen from this JVM (root namespace, the host's default SYN retries, about
+     * 127 s): with TCP_CONNECTIONTIMEOUT 2 a blocking connect returns ETIMEDOUT at 2 s, and a
+     * non-blocking one reports it in SO_ERROR then; the host's own limit for the SYN retries ksock
+     * sets for 2 s would be 3 s.
+     */
+    @Test
+    void blackholedPeerConnectEndsAtTcpConnectionTimeout() throws Exception {
+        try (ImpairedPath path = new ImpairedPath("--loss", "1.0")) {
+            SockAddr dead = SockAddr.in(path.nsAddr, 9);
+            Socket s = socket(PF_INET, SOCK_STREAM, null, null);
+            Socket nb = socket(PF_INET, SOCK_STREAM, null, null);
+            try {
+                assertThat(sock_setsockopt(s, IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 2)).isZero();
+                assertThat(sock_setsockopt(nb, IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 2)).isZero();
+                nonBlocking(nb);
+                long t0 = System.nanoTime();
+                assertThat(Errno.name(sock_connect(nb, dead, 0))).isEqualTo("EINPROGRESS");
+                int r = sock_connect(s, dead, 0);
+                long blockingMs = (System.nanoTime() - t0) / 1_000_000;
+                dev.ksock.IntRef err = new dev.ksock.IntRef();
+                long end = t0 + TimeUnit.SECONDS.toNanos(5);
+                while (err.value == 0 && System.nanoTime() < end) {
+                    assertThat(sock_getsockopt(nb, SOL_SOCKET, SO_ERROR, err)).isZero();
+                    Thread.sleep(5);
+                }
+                long nonBlockingMs = (System.nanoTime() - t0) / 1_000_000;
+                System.out.println("blackhole, TCP_CONNECTIONTIMEOUT 2: blocking " + Errno.name(r) + " at " + blockingMs
+                        + " ms, non-blocking SO_ERROR " + Errno.name(err.value) + " by " + nonBlockingMs + " ms");
+                assertThat(Errno.name(r)).as("blocking connect to a blackholed peer").isEqualTo("ETIMEDOUT");
+                assertThat(blockingMs).as("milliseconds until ETIMEDOUT with TCP_CONNECTIONTIMEOUT 2").isBetween(1500L, 2500L);
+                assertThat(Errno.name(err.value)).as("SO_ERROR of the non-blocking connect").isEqualTo("ETIMEDOUT");
+                assertThat(nonBlockingMs).isBetween(1500L, 2600L);
+            } finally {
+                sock_close(s);
+                sock_close(nb);
+            }
         }
     }
 

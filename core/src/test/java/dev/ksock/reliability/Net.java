@@ -23,6 +23,7 @@ final class Net {
     static final int SO_ERROR = 0x1007, SO_LINGER_SEC = 0x1080, SO_NWRITE = 0x1024, SO_RCVTIMEO = 0x1006;
     static final int MSG_DONTWAIT = 0x80, MSG_USEUPCALL = 0x80000000;
     static final long FIONBIO = 0x8004667EL;
+    static final int IPPROTO_TCP = 6, TCP_CONNECTIONTIMEOUT = 0x20;
 
     static Socket socket(int domain, int type, SockUpcall up, Object cookie) {
         Ref<Socket> r = new Ref<>();

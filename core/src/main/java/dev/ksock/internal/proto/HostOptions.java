@@ -7,6 +7,7 @@ import dev.ksock.internal.host.linux.LinuxConstants;
 import dev.ksock.internal.host.linux.LinuxErrno;
 import dev.ksock.internal.host.linux.LinuxSyscalls;
 import dev.ksock.internal.socket.OptionStore;
+import dev.ksock.internal.socket.SoState;
 import dev.ksock.internal.socket.SocketCore;
 import dev.ksock.internal.socket.SocketOptions;
 import java.lang.foreign.MemorySegment;
@@ -43,6 +44,10 @@ final class HostOptions {
     private static final int L_IP_PMTUDISC_WANT = 1, L_IP_PMTUDISC_DO = 2;
     private static final int L_IPPROTO_TCP = 6, L_TCP_CORK = 3, L_TCP_SYNCNT = 7, L_TCP_QUICKACK = 12,
             L_TCP_USER_TIMEOUT = 18;
+    /** Linux's net.ipv4.tcp_syn_retries default, and the most TCP_SYNCNT takes (MAX_TCP_SYNCNT). */
+    private static final int L_DEFAULT_SYN_RETRIES = 6, L_MAX_SYNCNT = 127;
+    /** XNU's bound on TCP_CONNECTIONTIMEOUT: UINT32_MAX / TCP_RETRANSHZ (1000) seconds. */
+    private static final int MAX_CONNECTIONTIMEOUT = (int) (0xffff_ffffL / 1000);
 
     private static final int INT = 4;
 
@@ -107,7 +112,7 @@ final class HostOptions {
                     return SocketOptions.copyInt(OptionStore.get(so, level, name, 0), val, len);
                 }
                 case TCP_CONNECTION_INFO -> {
-                    return ENOPROTOOPT;
+                    return TcpConnectionInfo.get(so, val, len);
                 }
                 default -> {
                 }
@@ -194,7 +199,7 @@ final class HostOptions {
                 return r;
             }
             if (name == TCP_CONNECTION_INFO) {
-                return ENOPROTOOPT;
+                return ENOPROTOOPT; // get-only: tcp_ctloutput has no set case for it
             }
         }
         long host = LinuxConstants.sockoptToLinux(level, name);
@@ -221,20 +226,24 @@ final class HostOptions {
                 return hostSetRaw(so, L_IPPROTO_TCP, L_TCP_CORK, v != 0 ? 1 : 0);
             }
             case TCP_CONNECTIONTIMEOUT -> {
-                // tcp_ctloutput: seconds, negative EINVAL, 0 = system default. Linux bounds the
-                // connect by SYN retransmissions (1 s, then doubling): the fewest whose total
-                // reaches the timeout, at most Linux's limit of 127 retries.
-                if (v < 0) {
+                // tcp_ctloutput: seconds, EINVAL below 0 or above UINT32_MAX / TCP_RETRANSHZ;
+                // 0 = the system default. The layer's connect timer decides (SocketCore
+                // .setConnectTimer); the host must only not give up first, so its SYN retries
+                // are raised to the first count that outlasts the timeout. 0 gives the host its
+                // default back (if a timeout had changed it), and ends a running timer.
+                if (v < 0 || v > MAX_CONNECTIONTIMEOUT) {
                     return EINVAL;
                 }
-                int syncnt = 6; // Linux's default (net.ipv4.tcp_syn_retries)
+                int r = 0;
                 if (v > 0) {
-                    syncnt = 1;
-                    while (syncnt < 127 && (1L << (syncnt + 1)) - 1 < v) {
-                        syncnt++;
-                    }
+                    r = hostSetRaw(so, L_IPPROTO_TCP, L_TCP_SYNCNT, synRetriesOutlasting(v));
+                } else if (OptionStore.get(so, D_IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 0) > 0) {
+                    r = hostSetRaw(so, L_IPPROTO_TCP, L_TCP_SYNCNT, L_DEFAULT_SYN_RETRIES);
                 }
-                return hostSetRaw(so, L_IPPROTO_TCP, L_TCP_SYNCNT, syncnt);
+                if (r == 0 && so.is(SoState.SS_ISCONNECTING)) {
+                    so.setConnectTimer(v * 1_000_000_000L); // XNU re-arms TCPT_KEEP from now
+                }
+                return r;
             }
             case TCP_RXT_CONNDROPTIME -> {
                 // Seconds on Darwin; Linux's TCP_USER_TIMEOUT is milliseconds of unacknowledged data.
@@ -253,6 +262,35 @@ final class HostOptions {
                 return 0; // TCP_NOOPT, TCP_RXT_FINDROP, TCP_ENABLE_ECN: kept, see OPTIONS.md
             }
         }
+    }
+
+    /**
+     * Starts the connect timer of a TCP connect that is under way, if TCP_CONNECTIONTIMEOUT
+     * asks for one; 0 (the default) leaves the connect to the host's own limit.
+     */
+    static void startConnectTimer(SocketCore so) {
+        int seconds = OptionStore.get(so, D_IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 0);
+        if (seconds > 0) {
+            so.setConnectTimer(seconds * 1_000_000_000L);
+        }
+    }
+
+    /**
+     * The fewest Linux SYN retries (TCP_SYNCNT, 1..127) whose give-up time is later than
+     * {@code seconds}. Linux gives up on a connect when the time its model of n retries allows
+     * has passed: 1, 3, 7 … 127 s for n = 1..6 (the backoff from a 1 s RTO), then 120 s (the RTO
+     * cap) more per retry. The model holds for kernels that space the first retries linearly
+     * (tcp_syn_linear_timeouts) too: the check is on elapsed time. Beyond 127 retries (about
+     * 4 h 4 min) the host gives up before the timer.
+     */
+    static int synRetriesOutlasting(long seconds) {
+        for (int n = 1; n < L_MAX_SYNCNT; n++) {
+            long giveUp = n <= 6 ? (2L << n) - 1 : 127 + (n - 6) * 120L;
+            if (giveUp > seconds) {
+                return n;
+            }
+        }
+        return L_MAX_SYNCNT;
     }
 
     /** IP_PORTRANGE / IPV6_PORTRANGE: DEFAULT 0, HIGH 1, LOW 2, else EINVAL (in_pcb.c). */

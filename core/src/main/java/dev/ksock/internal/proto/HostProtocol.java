@@ -37,6 +37,7 @@ public final class HostProtocol implements ProtoSw {
     private static final int L_POLLIN = 0x1, L_POLLOUT = 0x4;
     private static final int L_EINPROGRESS = 115;
     private static final int L_AF_UNIX = 1;
+    private static final int L_SOCKADDR_SIZE = 16;
 
     private final int linuxDomain;
     private final int linuxType;
@@ -87,6 +88,16 @@ public final class HostProtocol implements ProtoSw {
         @Override
         public void schedule(SocketCore s) {
             loop.execute(this);
+        }
+
+        @Override
+        public long scheduleTimer(Runnable task, long delayNanos) {
+            return loop.schedule(task, delayNanos);
+        }
+
+        @Override
+        public void cancelTimer(long id) {
+            loop.cancel(id);
         }
     }
 
@@ -220,7 +231,24 @@ public final class HostProtocol implements ProtoSw {
         if (reg != 0) {
             return reg;
         }
+        if (r < 0 && stream && linuxDomain != L_AF_UNIX) {
+            HostOptions.startConnectTimer(so); // TCP_CONNECTIONTIMEOUT, as tcp_connect arms TCPT_KEEP
+        }
         return r < 0 ? EINPROGRESS : 0;
+    }
+
+    /**
+     * Linux's way to abandon a connect: connect(AF_UNSPEC) disconnects the socket (no reset is
+     * sent from SYN_SENT) and leaves it able to connect again. The ECONNRESET Linux records for
+     * it is read and dropped here, before the event loop would report it over the layer's
+     * ETIMEDOUT.
+     */
+    @Override
+    public void abortConnect(SocketCore so) {
+        HostScratch s = HostScratch.get();
+        s.addr.fill((byte) 0); // sa_family AF_UNSPEC
+        LinuxSyscalls.connect(so.hostHandle, s.addr, L_SOCKADDR_SIZE);
+        connectResult(so);
     }
 
     @Override

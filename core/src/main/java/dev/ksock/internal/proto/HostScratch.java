@@ -34,6 +34,8 @@ final class HostScratch {
     final MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
     /** Option values: the largest Linux option we pass is well under 256 bytes. */
     final MemorySegment opt = arena.allocate(256, 8);
+    /** A Darwin struct built for copy-out while {@link #opt} holds the host's (TCP_CONNECTION_INFO). */
+    final MemorySegment darwinOpt = arena.allocate(128, 8);
     final MemorySegment msghdr = arena.allocate(MSGHDR_SIZE, 8);
     final MemorySegment iov = arena.allocate((long) IOV_MAX * IOVEC_SIZE, 8);
     private MemorySegment bounce;

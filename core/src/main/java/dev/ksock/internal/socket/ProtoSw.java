@@ -33,6 +33,14 @@ public interface ProtoSw {
     int connectResult(SocketCore so);
 
     /**
+     * Gives up a connect in progress whose time ran out (the layer's connect timer): the
+     * endpoint stops trying and keeps no error of its own from it, so that the layer's
+     * ETIMEDOUT is what the owner sees. Called on the socket's event loop.
+     */
+    default void abortConnect(SocketCore so) {
+    }
+
+    /**
      * pru_accept: takes one completed connection off the listen queue. Returns the host handle
      * for the new endpoint (≥ 0), or a negated errno ({@code -EWOULDBLOCK} if none is ready).
      * The peer's address goes to {@code from} (at most {@code fromlen} bytes, BSD truncation).

@@ -42,6 +42,11 @@ public final class SockBuf {
     /** Bytes in {@link #queued}. Guarded by {@code this}. */
     long queuedBytes;
 
+    /** Bytes in the send buffer's own queue now (for so_snd.sb_cc-like reports; not a data path). */
+    public synchronized long queuedBytes() {
+        return queuedBytes;
+    }
+
     private volatile long readySeq;
     private volatile int waiters;
 

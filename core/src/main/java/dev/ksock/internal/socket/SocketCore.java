@@ -25,6 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code uses}: use count plus a CLOSED bit (the JDK's "close while in use" protocol).</li>
  *   <li>{@code upcallGate}: RUNNING while an upcall runs, CLOSED once closing has begun, so no
  *       upcall starts after {@code sock_close} and close waits for a running one.</li>
+ *   <li>{@code connectTimer}: the pending connect timer; set by the thread arming it, taken
+ *       (swapped to null) by whichever of cancel and expiry comes first, so only one acts.</li>
  * </ul>
  *
  * <p>Upcalls run only on the socket's event-loop thread: one at a time per socket, with
@@ -80,7 +82,7 @@ public final class SocketCore {
     private static final long USES_CLOSED = 1L << 62;
     private static final int GATE_RUNNING = 1, GATE_CLOSED = 2;
 
-    private static final VarHandle STATE, OPTIONS, USES, GATE, HOST_HANDLE;
+    private static final VarHandle STATE, OPTIONS, USES, GATE, HOST_HANDLE, CONNECT_TIMER;
 
     static {
         try {
@@ -90,6 +92,7 @@ public final class SocketCore {
             USES = l.findVarHandle(SocketCore.class, "uses", long.class);
             GATE = l.findVarHandle(SocketCore.class, "upcallGate", int.class);
             HOST_HANDLE = l.findVarHandle(SocketCore.class, "hostHandle", int.class);
+            CONNECT_TIMER = l.findVarHandle(SocketCore.class, "connectTimer", ConnectTimer.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -194,6 +197,7 @@ public final class SocketCore {
     /** soisconnected: the connection is up; wakes both directions and the owner. */
     public void soisconnected() {
         changeState(SS_ISCONNECTED, SS_ISCONNECTING | SS_ISDISCONNECTING | SS_ISDISCONNECTED);
+        cancelConnectTimer();
         snd.wakeup();
         rcv.wakeup();
         requestUpcall();
@@ -203,6 +207,7 @@ public final class SocketCore {
     public void soisdisconnected() {
         changeState(SS_CANTRCVMORE | SS_CANTSENDMORE | SS_ISDISCONNECTED,
                 SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING);
+        cancelConnectTimer();
         snd.wakeup();
         rcv.wakeup();
         requestUpcall();
@@ -226,6 +231,7 @@ public final class SocketCore {
     public void soconnectfailed(int errno) {
         error = errno;
         changeState(0, SS_ISCONNECTING);
+        cancelConnectTimer();
         snd.wakeup();
         rcv.wakeup();
         requestUpcall();
@@ -367,9 +373,114 @@ public final class SocketCore {
         }
     }
 
-    /** Tells the owner that a rescheduled upcall should run on the loop. */
+    /** The socket's event loop as the layer uses it: requested upcalls and timers run there. */
     public interface UpcallScheduler {
+        /** Tells the owner that a requested upcall should run on the loop. */
         void schedule(SocketCore so);
+
+        /** Runs {@code task} on the loop after {@code delayNanos}; an id for {@link #cancelTimer}. */
+        long scheduleTimer(Runnable task, long delayNanos);
+
+        /** Cancels a timer that has not started; a fired or unknown id is ignored. */
+        void cancelTimer(long id);
+    }
+
+    // ---------------------------------------------------------------- connect timer
+
+    /**
+     * The connect timer (TCP_CONNECTIONTIMEOUT), XNU's {@code TCPT_KEEP} while the connection is
+     * not yet established: when it expires first, the connect fails with ETIMEDOUT. One object
+     * per arming, so an expiry can tell whether it is still the current timer.
+     */
+    private static final class ConnectTimer implements Runnable {
+        final SocketCore so;
+        /** The loop's timer id; 0 until scheduled (then whoever arms it cancels it if it was taken). */
+        volatile long id;
+
+        ConnectTimer(SocketCore so) {
+            this.so = so;
+        }
+
+        @Override
+        public void run() {
+            so.connectTimerExpired(this);
+        }
+    }
+
+    private volatile ConnectTimer connectTimer;
+
+    /**
+     * Arms the connect timer, or re-arms it from now (XNU restarts the timer when the option is
+     * set during a connect); {@code delayNanos <= 0} only disarms. Called by the protocol when its
+     * connect is under way and when the timeout changes during one. Does nothing unless a
+     * connect is in progress and the socket has its event loop.
+     */
+    public void setConnectTimer(long delayNanos) {
+        cancelConnectTimer();
+        UpcallScheduler s = scheduler;
+        if (delayNanos <= 0 || s == null || !is(SS_ISCONNECTING)) {
+            return;
+        }
+        ConnectTimer t = new ConnectTimer(this);
+        ConnectTimer old = (ConnectTimer) CONNECT_TIMER.getAndSet(this, t);
+        if (old != null) {
+            cancelTimer(s, old);
+        }
+        long id;
+        try {
+            id = s.scheduleTimer(t, delayNanos);
+        } catch (RuntimeException loopGone) {
+            // The loop is shutting down: no timer; the host's own limit still ends the connect.
+            CONNECT_TIMER.compareAndSet(this, t, null);
+            return;
+        }
+        t.id = id;
+        // Dekker pair with the transitions: they change the state, then take the timer; we
+        // published the timer, then read the state, so a connect that finished meanwhile is
+        // seen by them or by us. Whoever took the timer before its id was known could not
+        // cancel it: that is done here (a second cancel of an id is harmless).
+        if (!is(SS_ISCONNECTING)) {
+            CONNECT_TIMER.compareAndSet(this, t, null);
+        }
+        if (connectTimer != t) {
+            s.cancelTimer(id);
+        }
+    }
+
+    private void cancelConnectTimer() {
+        ConnectTimer t = (ConnectTimer) CONNECT_TIMER.getAndSet(this, null);
+        UpcallScheduler s = scheduler;
+        if (t != null && s != null) {
+            cancelTimer(s, t);
+        }
+    }
+
+    private static void cancelTimer(UpcallScheduler s, ConnectTimer t) {
+        long id = t.id;
+        if (id != 0) {
+            s.cancelTimer(id);
+        }
+    }
+
+    /**
+     * On the event loop, when a connect timer expires. Only the current timer acts, only while
+     * the connect is still in progress, and never on a closed socket (it holds a use, so the host
+     * endpoint cannot be released or its number reused under it). The host stops trying first,
+     * so that a caller woken by the failure may connect again at once; then the connect fails
+     * as a kernel timeout fails it: so_error ETIMEDOUT, waiters woken, the upcall told.
+     */
+    private void connectTimerExpired(ConnectTimer t) {
+        if (!CONNECT_TIMER.compareAndSet(this, t, null) || enter() != 0) {
+            return;
+        }
+        try {
+            if (is(SS_ISCONNECTING)) {
+                proto.abortConnect(this);
+                soconnectfailed(SysErrno.ETIMEDOUT);
+            }
+        } finally {
+            leave();
+        }
     }
 
     // ---------------------------------------------------------------- use count and close
@@ -417,6 +528,7 @@ public final class SocketCore {
             return;
         }
         changeState(SS_CLOSED, 0);
+        cancelConnectTimer();
         int g = (int) GATE.getAndBitwiseOr(this, GATE_CLOSED);
         if (drain) {
             draining = true;

@@ -284,7 +284,11 @@ public final class SocketOptions {
             }
             case SO_ERROR -> {
                 int e = so.takeError();
-                if (e == 0 && so.hostHandle >= 0) {
+                // While a connect is in progress the host's error belongs to the event loop,
+                // which turns it into the connect's outcome (so_error, state, upcall); taking it
+                // here first would make the loop see a clean connect and mark the socket
+                // connected. XNU answers so_error only: 0 until the connect has failed.
+                if (e == 0 && so.hostHandle >= 0 && !so.is(SoState.SS_ISCONNECTING)) {
                     e = so.proto.connectResult(so);
                 }
                 return copyInt(e, val, len);

@@ -2,6 +2,7 @@ package dev.ksock.internal.host.linux;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -220,6 +221,108 @@ public final class LinuxStructs {
             JAVA_LONG.withName("rlim_max"));
     public static final VarHandle RLIM_CUR = RLIMIT.varHandle(groupElement("rlim_cur"));
     public static final VarHandle RLIM_MAX = RLIMIT.varHandle(groupElement("rlim_max"));
+
+    // ---------------------------------------------------------------- struct tcp_info (240 bytes)
+
+    /**
+     * {@code struct tcp_info} of {@code linux/tcp.h} (getsockopt IPPROTO_TCP/TCP_INFO) up to
+     * {@code tcpi_rehash}, the part ksock reads. The kernel fills as much as it has and says how
+     * much in the returned length: fields past it (an older kernel) must be taken as absent.
+     * Times are microseconds; {@code tcpi_snd_cwnd} and {@code tcpi_snd_ssthresh} count segments.
+     * Byte 6 holds two 4-bit fields, {@code tcpi_snd_wscale} in the low and
+     * {@code tcpi_rcv_wscale} in the high nibble.
+     */
+    public static final StructLayout TCP_INFO = MemoryLayout.structLayout(
+            JAVA_BYTE.withName("tcpi_state"),
+            JAVA_BYTE.withName("tcpi_ca_state"),
+            JAVA_BYTE.withName("tcpi_retransmits"),
+            JAVA_BYTE.withName("tcpi_probes"),
+            JAVA_BYTE.withName("tcpi_backoff"),
+            JAVA_BYTE.withName("tcpi_options"),
+            JAVA_BYTE.withName("tcpi_wscale"),
+            JAVA_BYTE.withName("tcpi_fastopen_bits"),
+            JAVA_INT.withName("tcpi_rto"),
+            JAVA_INT.withName("tcpi_ato"),
+            JAVA_INT.withName("tcpi_snd_mss"),
+            JAVA_INT.withName("tcpi_rcv_mss"),
+            JAVA_INT.withName("tcpi_unacked"),
+            JAVA_INT.withName("tcpi_sacked"),
+            JAVA_INT.withName("tcpi_lost"),
+            JAVA_INT.withName("tcpi_retrans"),
+            JAVA_INT.withName("tcpi_fackets"),
+            JAVA_INT.withName("tcpi_last_data_sent"),
+            JAVA_INT.withName("tcpi_last_ack_sent"),
+            JAVA_INT.withName("tcpi_last_data_recv"),
+            JAVA_INT.withName("tcpi_last_ack_recv"),
+            JAVA_INT.withName("tcpi_pmtu"),
+            JAVA_INT.withName("tcpi_rcv_ssthresh"),
+            JAVA_INT.withName("tcpi_rtt"),
+            JAVA_INT.withName("tcpi_rttvar"),
+            JAVA_INT.withName("tcpi_snd_ssthresh"),
+            JAVA_INT.withName("tcpi_snd_cwnd"),
+            JAVA_INT.withName("tcpi_advmss"),
+            JAVA_INT.withName("tcpi_reordering"),
+            JAVA_INT.withName("tcpi_rcv_rtt"),
+            JAVA_INT.withName("tcpi_rcv_space"),
+            JAVA_INT.withName("tcpi_total_retrans"),
+            JAVA_LONG.withName("tcpi_pacing_rate"),
+            JAVA_LONG.withName("tcpi_max_pacing_rate"),
+            JAVA_LONG.withName("tcpi_bytes_acked"),
+            JAVA_LONG.withName("tcpi_bytes_received"),
+            JAVA_INT.withName("tcpi_segs_out"),
+            JAVA_INT.withName("tcpi_segs_in"),
+            JAVA_INT.withName("tcpi_notsent_bytes"),
+            JAVA_INT.withName("tcpi_min_rtt"),
+            JAVA_INT.withName("tcpi_data_segs_in"),
+            JAVA_INT.withName("tcpi_data_segs_out"),
+            JAVA_LONG.withName("tcpi_delivery_rate"),
+            JAVA_LONG.withName("tcpi_busy_time"),
+            JAVA_LONG.withName("tcpi_rwnd_limited"),
+            JAVA_LONG.withName("tcpi_sndbuf_limited"),
+            JAVA_INT.withName("tcpi_delivered"),
+            JAVA_INT.withName("tcpi_delivered_ce"),
+            JAVA_LONG.withName("tcpi_bytes_sent"),
+            JAVA_LONG.withName("tcpi_bytes_retrans"),
+            JAVA_INT.withName("tcpi_dsack_dups"),
+            JAVA_INT.withName("tcpi_reord_seen"),
+            JAVA_INT.withName("tcpi_rcv_ooopack"),
+            JAVA_INT.withName("tcpi_snd_wnd"),
+            JAVA_INT.withName("tcpi_rcv_wnd"),
+            JAVA_INT.withName("tcpi_rehash"));
+
+    /** Offsets of the {@link #TCP_INFO} fields ksock reads. */
+    public static final long TCPI_STATE = tcpInfoOffset("tcpi_state"), TCPI_CA_STATE = tcpInfoOffset("tcpi_ca_state"),
+            TCPI_RETRANSMITS = tcpInfoOffset("tcpi_retransmits"), TCPI_OPTIONS = tcpInfoOffset("tcpi_options"),
+            TCPI_WSCALE = tcpInfoOffset("tcpi_wscale"), TCPI_RTO = tcpInfoOffset("tcpi_rto"),
+            TCPI_SND_MSS = tcpInfoOffset("tcpi_snd_mss"), TCPI_RCV_MSS = tcpInfoOffset("tcpi_rcv_mss"),
+            TCPI_UNACKED = tcpInfoOffset("tcpi_unacked"), TCPI_RTT = tcpInfoOffset("tcpi_rtt"),
+            TCPI_RTTVAR = tcpInfoOffset("tcpi_rttvar"), TCPI_SND_SSTHRESH = tcpInfoOffset("tcpi_snd_ssthresh"),
+            TCPI_SND_CWND = tcpInfoOffset("tcpi_snd_cwnd"), TCPI_TOTAL_RETRANS = tcpInfoOffset("tcpi_total_retrans"),
+            TCPI_BYTES_ACKED = tcpInfoOffset("tcpi_bytes_acked"), TCPI_BYTES_RECEIVED = tcpInfoOffset("tcpi_bytes_received"),
+            TCPI_SEGS_OUT = tcpInfoOffset("tcpi_segs_out"), TCPI_SEGS_IN = tcpInfoOffset("tcpi_segs_in"),
+            TCPI_DATA_SEGS_IN = tcpInfoOffset("tcpi_data_segs_in"), TCPI_DATA_SEGS_OUT = tcpInfoOffset("tcpi_data_segs_out"),
+            TCPI_BYTES_SENT = tcpInfoOffset("tcpi_bytes_sent"), TCPI_BYTES_RETRANS = tcpInfoOffset("tcpi_bytes_retrans"),
+            TCPI_REORD_SEEN = tcpInfoOffset("tcpi_reord_seen"), TCPI_RCV_OOOPACK = tcpInfoOffset("tcpi_rcv_ooopack"),
+            TCPI_SND_WND = tcpInfoOffset("tcpi_snd_wnd"), TCPI_RCV_WND = tcpInfoOffset("tcpi_rcv_wnd");
+
+    private static long tcpInfoOffset(String field) {
+        return TCP_INFO.byteOffset(groupElement(field));
+    }
+
+    /** The u8 at {@code off} of a {@link #TCP_INFO}, unsigned. */
+    public static int tcpInfoU8(MemorySegment ti, long off) {
+        return Byte.toUnsignedInt(ti.get(JAVA_BYTE, off));
+    }
+
+    /** The u32 at {@code off}, unsigned; 0 if the kernel's {@code filled} bytes end before it. */
+    public static long tcpInfoU32(MemorySegment ti, int filled, long off) {
+        return off + 4 <= filled ? Integer.toUnsignedLong(ti.get(JAVA_INT, off)) : 0;
+    }
+
+    /** The u64 at {@code off}; 0 if the kernel's {@code filled} bytes end before it. */
+    public static long tcpInfoU64(MemorySegment ti, int filled, long off) {
+        return off + 8 <= filled ? ti.get(JAVA_LONG, off) : 0;
+    }
 
     // ---------------------------------------------------------------- sockaddr sizes
 
