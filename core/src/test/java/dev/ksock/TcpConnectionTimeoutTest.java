@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * TCP_CONNECTIONTIMEOUT (seconds) ends a connect that has not completed with ETIMEDOUT at that
  * time, as XNU's connection-establishment timer does (TCPT_KEEP before ESTABLISHED → tcp_drop
- * with ETIMEDOUT), not at the host's SYN backoff times; 0 leaves the host's default.
+ * with ETIMEDOUT), not at the host's SYN backoff times; 0 means the system default (Darwin's
+ * keepinit, 75 s).
  *
  * <p>The unanswered destination is made on loopback: a listener with backlog 0 whose single
  * accept-queue slot a completed, never-accepted connection fills. Linux then drops every further
@@ -125,7 +126,7 @@ class TcpConnectionTimeoutTest extends SocketTestSupport {
                 Errno.name(soError(s)));
     }
 
-    /** 0 is the system default: no layer timer, and the host's own SYN retries back. */
+    /** 0 is the system default (75 s): nothing ends the connect at the 2 s once set, nor at the host's 3 s. */
     @Test
     void zeroMeansTheSystemDefault() throws Exception {
         SockAddr bh = blackhole();
@@ -139,6 +140,32 @@ class TcpConnectionTimeoutTest extends SocketTestSupport {
         // Past both the 2 s once set and the 3 s the host would allow for them.
         assertThat(Errno.name(awaitSoError(s, 3500))).as("no error after 3.5 s with the default").isEqualTo("0");
         assertThat(Errno.name(sock_connect(s, bh, MSG_DONTWAIT))).as("still connecting").isEqualTo("EALREADY");
+    }
+
+    /**
+     * 0 means Darwin's system default, net.inet.tcp.keepinit (75 s), which ksock.tcp.keepinit
+     * overrides as the sysctl does: with it at 2 s, a connect that never set the option ends
+     * with ETIMEDOUT at 2 s.
+     */
+    @Test
+    void theSystemDefaultIsKeepinit() {
+        SockAddr bh = blackhole();
+        String before = System.getProperty("ksock.tcp.keepinit");
+        System.setProperty("ksock.tcp.keepinit", "2");
+        try {
+            Socket s = socket(PF_INET, SOCK_STREAM);
+            long t0 = System.nanoTime();
+            int r = sock_connect(s, bh, 0);
+            long ms = millisSince(t0);
+            assertThat(Errno.name(r)).as("connect with the default timeout (keepinit 2 s)").isEqualTo("ETIMEDOUT");
+            assertThat(ms).isBetween(1500L, 2600L);
+        } finally {
+            if (before == null) {
+                System.clearProperty("ksock.tcp.keepinit");
+            } else {
+                System.setProperty("ksock.tcp.keepinit", before);
+            }
+        }
     }
 
     /** As XNU re-arms its timer when the option is set during a connect: counted from the set. */

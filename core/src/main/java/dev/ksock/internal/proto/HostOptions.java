@@ -227,10 +227,11 @@ final class HostOptions {
             }
             case TCP_CONNECTIONTIMEOUT -> {
                 // tcp_ctloutput: seconds, EINVAL below 0 or above UINT32_MAX / TCP_RETRANSHZ;
-                // 0 = the system default. The layer's connect timer decides (SocketCore
-                // .setConnectTimer); the host must only not give up first, so its SYN retries
-                // are raised to the first count that outlasts the timeout. 0 gives the host its
-                // default back (if a timeout had changed it), and ends a running timer.
+                // 0 = the system default (connectTimeoutNanos). The layer's connect timer decides
+                // (SocketCore.setConnectTimer); the host must only not give up first, so its SYN
+                // retries are raised to the first count that outlasts the timeout. 0 gives the
+                // host its default back (if a timeout had changed it) and re-arms a running
+                // timer with the system default, counted from now.
                 if (v < 0 || v > MAX_CONNECTIONTIMEOUT) {
                     return EINVAL;
                 }
@@ -241,7 +242,7 @@ final class HostOptions {
                     r = hostSetRaw(so, L_IPPROTO_TCP, L_TCP_SYNCNT, L_DEFAULT_SYN_RETRIES);
                 }
                 if (r == 0 && so.is(SoState.SS_ISCONNECTING)) {
-                    so.setConnectTimer(v * 1_000_000_000L); // XNU re-arms TCPT_KEEP from now
+                    so.setConnectTimer(connectTimeoutNanos(v)); // XNU re-arms TCPT_KEEP from now
                 }
                 return r;
             }
@@ -265,15 +266,29 @@ final class HostOptions {
     }
 
     /**
-     * Starts the connect timer of a TCP connect that is under way, if TCP_CONNECTIONTIMEOUT
-     * asks for one; 0 (the default) leaves the connect to the host's own limit.
+     * Starts the connect timer of a TCP connect that is under way: TCP_CONNECTIONTIMEOUT's
+     * seconds, or when that is 0 the system default, as XNU's tcp_connect arms TCPT_KEEP.
      */
     static void startConnectTimer(SocketCore so) {
-        int seconds = OptionStore.get(so, D_IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 0);
-        if (seconds > 0) {
-            so.setConnectTimer(seconds * 1_000_000_000L);
+        long nanos = connectTimeoutNanos(OptionStore.get(so, D_IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 0));
+        if (nanos > 0) {
+            so.setConnectTimer(nanos);
         }
     }
+
+    /**
+     * The connect timeout for an option value: its seconds, or for 0 the system default, Darwin's
+     * {@code net.inet.tcp.keepinit} (75 s), which the system property {@code ksock.tcp.keepinit}
+     * (seconds) overrides as the sysctl does; a property of 0 leaves such connects to the host's
+     * own SYN retries (about 127 s on Linux). 0 = no layer timer.
+     */
+    static long connectTimeoutNanos(int optionSeconds) {
+        long seconds = optionSeconds > 0 ? optionSeconds : Long.getLong("ksock.tcp.keepinit", DARWIN_KEEPINIT_SECONDS);
+        return Math.max(0, Math.min(seconds, MAX_CONNECTIONTIMEOUT)) * 1_000_000_000L;
+    }
+
+    /** TCPTV_KEEP_INIT: how long XNU lets a connect try when no timeout was asked for. */
+    private static final long DARWIN_KEEPINIT_SECONDS = 75;
 
     /**
      * The fewest Linux SYN retries (TCP_SYNCNT, 1..127) whose give-up time is later than
