@@ -6,7 +6,8 @@
 # Peers: ksock (KPI only, upcalls), Netty 4.2 epoll and NIO, a plain java.nio Selector server,
 # and a C epoll server; all on ONE event-loop thread, each server process pinned to core 0, the
 # load clients on core 1. Workloads: echo 64 B on 1 and 50 connections (C client), HTTP
-# plaintext with wrk -t1 -c50 (plain and 16 pipelined requests per write), bulk transfer into a
+# plaintext with wrk -t1 -c50 (plain and 16 pipelined requests per write), the same pipelining
+# from http_client (C, 50 connections x 16 per write, cheaper than wrk), bulk transfer into a
 # sink (C sender; ksock also through sock_receivembuf), accept rate (C client), 10,000 idle
 # connections (Java servers: heap and RSS per connection), allocation per echo message on the
 # loop thread. Every workload reports throughput AND the server's CPU time per unit of work
@@ -26,7 +27,7 @@
 #   --jit-warmup S     mixed load when a server starts, before the first window (default 2)
 #   --idle-conns N     idle connections (default 10000)
 #   --peers "..."      subset of: ksock netty-epoll netty-nio nio c
-#   --workloads "..."  subset of: echo1 echo50 http pipelined bulk accept idle
+#   --workloads "..."  subset of: echo1 echo50 http pipelined pipelined-c bulk accept idle
 #   --no-build         use the jar and C binaries already built
 #   --write-docs / --no-docs   force writing docs/ or not
 set -euo pipefail
@@ -36,7 +37,9 @@ out="$root/bench/target/run"
 
 rounds=3 seconds=3 warmup=1 jit_warmup=2 idle_conns=10000 build=1 docs=auto quick=0
 peers="ksock netty-epoll netty-nio nio c"
-workloads="echo1 echo50 http pipelined bulk accept idle"
+workloads="echo1 echo50 http pipelined pipelined-c bulk accept idle"
+# pipelined-c: http_client's connections and requests per write (the shape of wrk -c50 + pipeline.lua)
+httpc_conns=50 httpc_depth=16
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
@@ -68,7 +71,7 @@ for p in $peers; do
   case "$p" in ksock|netty-epoll|netty-nio|nio|c) ;; *) die "unknown peer $p" ;; esac
 done
 for w in $workloads; do
-  case "$w" in echo1|echo50|http|pipelined|bulk|accept|idle) ;; *) die "unknown workload $w" ;; esac
+  case "$w" in echo1|echo50|http|pipelined|pipelined-c|bulk|accept|idle) ;; *) die "unknown workload $w" ;; esac
 done
 has_workload() { [[ " $workloads " == *" $1 "* ]]; }
 
@@ -96,11 +99,12 @@ jar="$root/bench/target/ksock-bench.jar"
 if [ "$build" = 1 ]; then
   echo "== building (mvn package, gcc -O2)" >&2
   (cd "$root" && mvn -q -B -ntp -DskipTests -pl bench -am package) >&2 || die "maven build failed"
-  for prog in bench_server echo_client bulk_client conn_client; do
+  for prog in bench_server echo_client bulk_client conn_client http_client; do
     gcc -O2 -Wall -o "$out/$prog" "$root/bench/src/main/c/$prog.c" || die "gcc $prog.c failed"
   done
 fi
 [ -f "$jar" ] && [ -x "$out/bench_server" ] || die "nothing built: run without --no-build"
+[ -x "$out/http_client" ] || ! has_workload pipelined-c || die "no http_client built: run without --no-build"
 
 # Every Java server gets the same JVM: fixed heap, Netty allowed its Unsafe fast paths, leak
 # detection off for Netty as it is off by default for ksock's mbufs.
@@ -225,6 +229,21 @@ run_http() { # peer workload
   echo "$rate req/s"
 }
 
+run_httpc() { # peer: HTTP pipelining from http_client (C), cheaper than wrk
+  local peer=$1 t0 t1 line rate
+  $pin_client "$out/http_client" 127.0.0.1 "${port[http]}" "$httpc_conns" "$httpc_depth" "$warmup" 0.001 >/dev/null
+  t0=$(cpu_ticks)
+  line=$($pin_client "$out/http_client" 127.0.0.1 "${port[http]}" "$httpc_conns" "$httpc_depth" 0 "$seconds")
+  t1=$(cpu_ticks)
+  rate=$(field req_per_sec "$line")
+  [ -n "$rate" ] || die "http_client printed no req_per_sec"
+  [ "$(field errors "$line")" = 0 ] || echo "  (http_client: $line)" >&2
+  record "$peer" pipelined-c rate "$rate"
+  record "$peer" pipelined-c cpu "$(per_unit $((t1 - t0)) "$((rate * seconds))")"
+  record "$peer" pipelined-c client_cpu "$(field client_cpu_us_per_req "$line")"
+  echo "$rate req/s (client $(field client_cpu_us_per_req "$line") µs/req)"
+}
+
 run_bulk() { # peer service
   local peer=$1 svc=${2:-sink} t0 t1 line mbps bytes
   $pin_client "$out/bulk_client" 127.0.0.1 "${port[$svc]}" 0 "$warmup" >/dev/null
@@ -294,7 +313,7 @@ for ((round = 1; round <= rounds; round++)); do
   # Rotate the starting peer so no server always runs first (or after the same neighbour).
   for ((k = 0; k < ${#peer_list[@]}; k++)); do
     p=${peer_list[$(( (k + round - 1) % ${#peer_list[@]} ))]}
-    for w in echo1 echo50 http pipelined bulk accept; do
+    for w in echo1 echo50 http pipelined pipelined-c bulk accept; do
       has_workload "$w" || continue
       plan+=("$round $p $w")
       [ "$w" = bulk ] && [ "$p" = ksock ] && plan+=("$round ksock bulk-mbuf")
@@ -330,12 +349,13 @@ for s in "${plan[@]}"; do
   fi
   elapsed=$((SECONDS - started))
   left=$(( done_cost > 0 ? elapsed * (total_cost - done_cost) / done_cost : total_cost ))
-  printf '[%3d/%d %2d:%02d elapsed, ~%d:%02d left] round %d %-12s %-10s ' "$step" "${#plan[@]}" \
+  printf '[%3d/%d %2d:%02d elapsed, ~%d:%02d left] round %d %-12s %-11s ' "$step" "${#plan[@]}" \
     $((elapsed / 60)) $((elapsed % 60)) $((left / 60)) $((left % 60)) "$round" "$peer" "$w" >&2
   case "$w" in
     echo1) r=$(run_echo "$peer" 1) ;;
     echo50) r=$(run_echo "$peer" 50) ;;
     http|pipelined) r=$(run_http "$peer" "$w") ;;
+    pipelined-c) r=$(run_httpc "$peer") ;;
     bulk) r=$(run_bulk "$peer") ;;
     bulk-mbuf) r=$(run_bulk ksock-mbuf sinkmbuf) ;;
     accept) r=$(run_accept "$peer") ;;
