@@ -55,6 +55,10 @@ final class HostOptions {
         if (so.domain == D_AF_LOCAL && level != D_SOL_SOCKET) {
             return LocalSockets.getopt(so, name, val, len);
         }
+        int refused = MulticastOptions.checkGet(so, level, name);
+        if (refused != MulticastOptions.PASS) {
+            return refused;
+        }
         if (level == D_IPPROTO_IP) {
             switch (name) {
                 case IP_MULTICAST_TTL, IP_MULTICAST_LOOP -> {
@@ -128,6 +132,10 @@ final class HostOptions {
     static int set(SocketCore so, int level, int name, MemorySegment val, int len) {
         if (so.domain == D_AF_LOCAL && level != D_SOL_SOCKET) {
             return LocalSockets.setopt();
+        }
+        int refused = MulticastOptions.checkSet(so, level, name, val, len);
+        if (refused != MulticastOptions.PASS) {
+            return refused;
         }
         if (level == D_IPPROTO_IP) {
             switch (name) {
