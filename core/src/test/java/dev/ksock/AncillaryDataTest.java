@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,26 +22,9 @@ import org.junit.jupiter.api.Timeout;
 class AncillaryDataTest extends SocketTestSupport {
     static final int SCM_RIGHTS = 1, MSG_CTRUNC = 0x20;
     static final int SOL_LOCAL = 0, LOCAL_PEERCRED = 1, LOCAL_PEERPID = 2;
-    private Path dir;
-
-    @BeforeEach
-    void makeDir() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "ka");
-    }
-
-    @AfterEach
-    void removeDir() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(dir);
-    }
-
     /** A connected PF_LOCAL stream pair over a path: {client, accepted}. */
     Socket[] localPair() {
-        String p = dir.resolve("l").toString();
+        String p = socketDir().resolve("l").toString();
         Socket l = socket(PF_LOCAL, SOCK_STREAM);
         assertThat(sock_bind(l, SockAddr.un(p))).isZero();
         assertThat(sock_listen(l, 4)).isZero();
@@ -233,7 +214,7 @@ class AncillaryDataTest extends SocketTestSupport {
 
     @Test
     void pythonPassesASocketAndKsockUsesIt() throws Exception {
-        String p = dir.resolve("py").toString();
+        String p = socketDir().resolve("py").toString();
         Socket l = socket(PF_LOCAL, SOCK_STREAM);
         assertThat(sock_bind(l, SockAddr.un(p))).isZero();
         assertThat(sock_listen(l, 1)).isZero();
@@ -261,7 +242,7 @@ class AncillaryDataTest extends SocketTestSupport {
 
     @Test
     void ksockPassesASocketToPython() throws Exception {
-        String p = dir.resolve("py2").toString();
+        String p = socketDir().resolve("py2").toString();
         Socket l = socket(PF_LOCAL, SOCK_STREAM);
         assertThat(sock_bind(l, SockAddr.un(p))).isZero();
         assertThat(sock_listen(l, 1)).isZero();

@@ -16,8 +16,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,23 +44,6 @@ class IoctlTableTest extends SocketTestSupport {
 
     static final Set<String> SOCKETS = Set.of("tcp4", "tcp6", "udp4", "udp6", "lstream", "ldgram");
     static final Set<String> HANDLING = Set.of("host", "emulated", "inert", "refused");
-
-    private Path dir;
-
-    @BeforeEach
-    void makeDir() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "ki");
-    }
-
-    @AfterEach
-    void removeDir() throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(dir);
-    }
 
     // ------------------------------------------------------------------ reading the table
 
@@ -200,7 +181,7 @@ class IoctlTableTest extends SocketTestSupport {
 
     SockAddr bindAddress(String kind, String name) {
         int domain = domainOf(kind);
-        return domain == PF_LOCAL ? SockAddr.un(dir.resolve(name).toString()) : addr(domain, 0);
+        return domain == PF_LOCAL ? SockAddr.un(socketDir().resolve(name).toString()) : addr(domain, 0);
     }
 
     /** The socket under test and its peer (null when the setup has none). */

@@ -3,9 +3,13 @@ package dev.ksock;
 import static dev.ksock.KpiSocket.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -20,13 +24,35 @@ abstract class SocketTestSupport {
     static final long FIONBIO = 0x8004667EL, FIONREAD = 0x4004667FL;
 
     private final List<Socket> opened = new ArrayList<>();
+    /** A directory for PF_LOCAL socket paths, made on first use (short: sun_path holds 104 bytes). */
+    private Path socketDir;
 
     @AfterEach
-    void closeAll() {
+    void closeAll() throws IOException {
         for (Socket s : opened) {
             sock_close(s);
         }
         opened.clear();
+        if (socketDir != null) {
+            try (var files = Files.list(socketDir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(socketDir);
+            socketDir = null;
+        }
+    }
+
+    Path socketDir() {
+        if (socketDir == null) {
+            try {
+                socketDir = Files.createTempDirectory(Path.of("/tmp"), "ks");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return socketDir;
     }
 
     Socket track(Socket s) {
