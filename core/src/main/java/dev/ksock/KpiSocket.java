@@ -156,6 +156,13 @@ public final class KpiSocket {
      * non-blocking socket a connect that cannot finish at once returns EINPROGRESS; the upcall
      * runs when it completes and the result is then in {@code SO_ERROR}. A second attempt while
      * one is in progress is EALREADY (non-blocking); a connected stream socket is EISCONN.
+     *
+     * <p>A stream connect that fails once under way (refused, timed out, host unreachable)
+     * leaves the socket as XNU's {@code tcp_drop} does: disconnected for good. Sends are EPIPE,
+     * receives end of stream (after the pending error, if {@code SO_ERROR} did not take it),
+     * {@code sock_shutdown} and {@code sock_getpeername} ENOTCONN, options can no longer be set
+     * (EINVAL), and a new {@code sock_connect}, {@code sock_bind} or {@code sock_listen} is
+     * EINVAL (a connect first returns a pending error). Make a new socket to try again.
      */
     public static int sock_connect(Socket so, SockAddr to, int flags) {
         if (so == null || to == null) {

@@ -81,6 +81,10 @@ class TcpConnectionTimeoutTest extends SocketTestSupport {
         assertThat(ms).as("milliseconds until ETIMEDOUT with TCP_CONNECTIONTIMEOUT 2").isBetween(1500L, 2500L);
         assertThat(sock_isconnected(s)).isZero();
         assertThat(soError(s)).as("the error was returned by the connect, not kept").isZero();
+        // tcp_drop → tcp_close: disconnected for good, and the dead pcb takes no new connect.
+        LongRef n = new LongRef();
+        assertThat(Errno.name(sock_send(s, MsgHdr.of(MemorySegment.ofArray(new byte[1])), 0, n))).isEqualTo("EPIPE");
+        assertThat(Errno.name(sock_connect(s, bh, MSG_DONTWAIT))).isEqualTo("EINVAL");
     }
 
     /**
@@ -112,18 +116,25 @@ class TcpConnectionTimeoutTest extends SocketTestSupport {
         assertThat(sock_bind(closedPort, addr(PF_INET, 0))).isZero(); // bound, not listening: RST
         assertThat(Errno.name(sock_connect(refused, addr(PF_INET, port(closedPort)), 0))).isIn("EINPROGRESS", "ECONNREFUSED");
         awaitSoError(refused, 5000);
-        assertThat(after(s)).as("calls after a timed-out connect, like after a refused one").isEqualTo(after(refused));
+        List<String> refusedAfter = after(refused);
+        assertThat(refusedAfter).as("after a refused connect (tcp_drop → tcp_close)")
+                .containsExactly("EPIPE", "ENOTCONN", "ENOTCONN", "0", "", "EINVAL", "EINVAL", "EINVAL");
+        assertThat(after(s)).as("calls after a timed-out connect, like after a refused one").isEqualTo(refusedAfter);
         assertThat(sock_isconnected(s)).isZero();
     }
 
-    /** Results of the calls an owner makes after its connect failed. */
+    /** Results of the calls an owner makes after its connect failed (and SO_ERROR was read). */
     private static List<String> after(Socket s) {
         LongRef n = new LongRef();
         return List.of(
                 Errno.name(sock_send(s, MsgHdr.of(MemorySegment.ofArray(new byte[1])), 0, n)),
                 Errno.name(sock_getpeername(s, SockAddr.storage(), 128)),
                 Errno.name(sock_shutdown(s, 2)),
-                Errno.name(soError(s)));
+                Errno.name(soError(s)),
+                recv(s, 4, MSG_DONTWAIT),
+                Errno.name(sock_connect(s, addr(PF_INET, 9), MSG_DONTWAIT)),
+                Errno.name(sock_listen(s, 1)),
+                Errno.name(sock_setsockopt(s, IPPROTO_TCP, TCP_CONNECTIONTIMEOUT, 1)));
     }
 
     /** 0 is the system default (75 s): nothing ends the connect at the 2 s once set, nor at the host's 3 s. */

@@ -239,9 +239,9 @@ public final class HostProtocol implements ProtoSw {
 
     /**
      * Linux's way to abandon a connect: connect(AF_UNSPEC) disconnects the socket (no reset is
-     * sent from SYN_SENT) and leaves it able to connect again. The ECONNRESET Linux records for
-     * it is read and dropped here, before the event loop would report it over the layer's
-     * ETIMEDOUT.
+     * sent from SYN_SENT). Linux would let the endpoint connect again; the layer does not (the
+     * socket is dropped, as XNU's tcp_drop leaves it). The ECONNRESET Linux records for it is
+     * read and dropped here, before the event loop would report it over the layer's ETIMEDOUT.
      */
     @Override
     public void abortConnect(SocketCore so) {

@@ -227,15 +227,53 @@ public final class SocketCore {
         requestUpcall();
     }
 
-    /** A connect that was in progress failed: record so_error and wake. */
-    public void soconnectfailed(int errno) {
-        error = errno;
+    /**
+     * The protocol refused a connect at once (pru_connect returned an error): only the attempt
+     * ends, as XNU's {@code soconnectlock} just clears SS_ISCONNECTING. so_error is left as it
+     * was and the socket may try again.
+     */
+    public void soconnectfailed() {
         changeState(0, SS_ISCONNECTING);
         cancelConnectTimer();
         snd.wakeup();
         rcv.wakeup();
         requestUpcall();
     }
+
+    /**
+     * A connect that was under way failed (refused by a reset, timed out, given up on a host
+     * error): XNU's {@code tcp_drop}, which sets so_error and calls {@code tcp_close}; that
+     * marks the pcb dead and calls {@code soisdisconnected}. A stream socket therefore ends up
+     * disconnected for good: no more sending (EPIPE) or receiving (end of stream), and no new
+     * bind, listen or connect (see {@link #isDropped}). A datagram socket never gets here (its
+     * connect does not go into progress); if one did, only its attempt would end.
+     *
+     * <p>Order, for callers on other threads: the dropped mark first, then so_error, then the
+     * state. Whoever sees the state change also finds the error (a waiting {@code sock_connect}
+     * returns it); whoever takes the error early (SO_ERROR) already finds the socket dropped.
+     */
+    public void soconnectdropped(int errno) {
+        if (!proto.connRequired()) {
+            error = errno;
+            soconnectfailed();
+            return;
+        }
+        dropped = true;
+        error = errno;
+        soisdisconnected();
+    }
+
+    /**
+     * True once {@link #soconnectdropped} ran: XNU's {@code inp_state == INPCB_STATE_DEAD} after
+     * {@code tcp_close}, for which {@code tcp_usr_connect} returns the pending so_error once and
+     * then EINVAL, and {@code tcp_usr_bind}/{@code tcp_usr_listen} EINVAL. The Linux endpoint
+     * could connect again, so the layer answers for it.
+     */
+    public boolean isDropped() {
+        return dropped;
+    }
+
+    private volatile boolean dropped;
 
     /** Records an asynchronous error (so_error) and wakes both directions. */
     public void soseterror(int errno) {
@@ -280,7 +318,8 @@ public final class SocketCore {
     }
 
     private void handleEvents(int ev) {
-        if ((ev & EV_ERR) != 0 && !is(SS_ISCONNECTING)) {
+        // A dropped connect's pcb is gone (tcp_close): nothing the host reports later is news.
+        if ((ev & EV_ERR) != 0 && !is(SS_ISCONNECTING) && !dropped) {
             int e = proto.connectResult(this); // reads and clears the host's pending error
             if (e != 0) {
                 soseterror(e);
@@ -291,7 +330,7 @@ public final class SocketCore {
             if (e == 0) {
                 soisconnected();
             } else {
-                soconnectfailed(e);
+                soconnectdropped(e);
             }
         }
         if ((ev & EV_HUP) != 0 && is(SS_ISCONNECTED)) {
@@ -465,9 +504,10 @@ public final class SocketCore {
     /**
      * On the event loop, when a connect timer expires. Only the current timer acts, only while
      * the connect is still in progress, and never on a closed socket (it holds a use, so the host
-     * endpoint cannot be released or its number reused under it). The host stops trying first,
-     * so that a caller woken by the failure may connect again at once; then the connect fails
-     * as a kernel timeout fails it: so_error ETIMEDOUT, waiters woken, the upcall told.
+     * endpoint cannot be released or its number reused under it). The host stops trying first
+     * (no more SYNs, and no error of its own to report over ours); then the connect fails as
+     * XNU's TCPT_KEEP fails it, through {@code tcp_drop(ETIMEDOUT)}: so_error ETIMEDOUT, the
+     * socket disconnected for good, waiters woken, the upcall told.
      */
     private void connectTimerExpired(ConnectTimer t) {
         if (!CONNECT_TIMER.compareAndSet(this, t, null) || enter() != 0) {
@@ -476,7 +516,7 @@ public final class SocketCore {
         try {
             if (is(SS_ISCONNECTING)) {
                 proto.abortConnect(this);
-                soconnectfailed(SysErrno.ETIMEDOUT);
+                soconnectdropped(SysErrno.ETIMEDOUT);
             }
         } finally {
             leave();

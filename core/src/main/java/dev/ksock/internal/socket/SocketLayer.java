@@ -73,8 +73,15 @@ public final class SocketLayer {
         return 0;
     }
 
-    /** sobind. The privilege rule is ksock's (stricter than XNU): any reserved port needs SS_PRIV. */
+    /**
+     * sobind. The privilege rule is ksock's (stricter than XNU): any reserved port needs SS_PRIV.
+     * A socket whose connect was dropped is EINVAL, as {@code tcp_usr_bind} answers a dead pcb
+     * (COMMON_START), before any address check.
+     */
     public static int sobind(SocketCore so, SockAddr nam) {
+        if (so.isDropped()) {
+            return EINVAL;
+        }
         int fam = nam.sa_family();
         if ((so.domain == AF_INET || so.domain == AF_INET6) && fam == so.domain) {
             int port = nam.port();
@@ -90,8 +97,8 @@ public final class SocketLayer {
         if (!so.proto.connRequired()) {
             return EOPNOTSUPP;
         }
-        if (so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) {
-            return EINVAL;
+        if (so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING) || so.isDropped()) {
+            return EINVAL; // the dropped case: tcp_usr_listen's COMMON_START on a dead pcb
         }
         if (backlog < 0 || backlog > SOMAXCONN) {
             backlog = SOMAXCONN;
@@ -103,13 +110,22 @@ public final class SocketLayer {
         return r;
     }
 
-    /** soconnect plus sock_connect's waiting rules. */
+    /**
+     * soconnect plus sock_connect's waiting rules. A stream socket whose earlier connect was
+     * dropped (refused, timed out, host error) never reaches the host again: XNU's
+     * {@code tcp_usr_connect} finds the pcb dead and returns the pending so_error (clearing it),
+     * else EINVAL, whatever the address; Linux would start a new connection on it.
+     */
     public static int soconnect(SocketCore so, SockAddr nam, int flags) {
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         if (so.hasOption(SO_ACCEPTCONN)) {
             return EOPNOTSUPP;
         }
         if (so.proto.connRequired()) {
+            if (so.isDropped()) {
+                int e = so.takeError();
+                return e != 0 ? e : EINVAL;
+            }
             if (so.is(SS_ISCONNECTING)) {
                 if (dontwait) {
                     return EALREADY;
@@ -134,7 +150,7 @@ public final class SocketLayer {
             return 0;
         }
         if (r != EINPROGRESS) {
-            so.soconnectfailed(0);
+            so.soconnectfailed();
             return r;
         }
         if (dontwait) {
@@ -371,7 +387,9 @@ public final class SocketLayer {
     }
 
     private static int sendPrecheck(SocketCore so, boolean hasName) {
-        if (so.is(SS_CANTSENDMORE)) {
+        // sosendcheck: SS_CANTSENDMORE before so_error, so a dropped connect's error stays for
+        // SO_ERROR. The dropped mark is set before the state (see soconnectdropped).
+        if (so.is(SS_CANTSENDMORE) || so.isDropped()) {
             return EPIPE;
         }
         int e = so.takeError();
@@ -409,6 +427,13 @@ public final class SocketLayer {
                 int e = so.takeError();
                 if (e != 0) {
                     return -e;
+                }
+                if (so.isDropped()) {
+                    // soreceive: so_error once (above), then SS_CANTRCVMORE with nothing
+                    // buffered is end of stream. The host is not asked: after the timer's abort
+                    // Linux would say ENOTCONN.
+                    msg.msg_flags = 0;
+                    return 0;
                 }
             }
             long n = so.proto.receive(so, msg, done, flags);
@@ -474,6 +499,9 @@ public final class SocketLayer {
             if (e != 0) {
                 return -e;
             }
+            if (so.isDropped()) {
+                return 0; // end of stream, as in soreceive
+            }
             long n = so.proto.receiveChain(so, msg, max, flags, out);
             if (n == 0 && so.type == SOCK_STREAM) {
                 int pending = so.takeError(); // a reset collected by the loop beats end of stream
@@ -504,12 +532,15 @@ public final class SocketLayer {
         }
     }
 
-    /** soshutdown: ENOTCONN unless connected or connecting, as XNU does. */
+    /**
+     * soshutdown: ENOTCONN unless connected or connecting, as XNU does (so also after a dropped
+     * connect, which soisdisconnected left neither).
+     */
     public static int soshutdown(SocketCore so, int how) {
         if (how < 0 || how > 2) {
             return EINVAL;
         }
-        if (!so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) {
+        if (!so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING) || so.isDropped()) {
             return ENOTCONN;
         }
         int r = so.proto.shutdown(so, how);

@@ -287,8 +287,10 @@ public final class SocketOptions {
                 // While a connect is in progress the host's error belongs to the event loop,
                 // which turns it into the connect's outcome (so_error, state, upcall); taking it
                 // here first would make the loop see a clean connect and mark the socket
-                // connected. XNU answers so_error only: 0 until the connect has failed.
-                if (e == 0 && so.hostHandle >= 0 && !so.is(SoState.SS_ISCONNECTING)) {
+                // connected. XNU answers so_error only: 0 until the connect has failed. Once a
+                // connect was dropped the host has nothing more to say (tcp_close detached the
+                // pcb); Linux could still hand over a leftover soft error.
+                if (e == 0 && so.hostHandle >= 0 && !so.is(SoState.SS_ISCONNECTING) && !so.isDropped()) {
                     e = so.proto.connectResult(so);
                 }
                 return copyInt(e, val, len);
