@@ -210,9 +210,11 @@ class PeerInteropTest extends SocketTestSupport {
                 socat.destroyForcibly();
             }
         }
-        // socat as a client of a ksock server, over IPv6.
+        // socat as a client of a ksock server, over IPv6. "-t 10": once its stdin ends, socat
+        // waits only 0.5 s by default for the other direction before it exits, which a loaded
+        // machine can miss (the reply then never reaches its stdout).
         Socket l = listener(PF_INET6, null, null);
-        Process socat = new ProcessBuilder("socat", "-", "TCP6:[::1]:" + port(l))
+        Process socat = new ProcessBuilder("socat", "-t", "10", "-", "TCP6:[::1]:" + port(l))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             Ref<Socket> a = new Ref<>();

@@ -353,6 +353,27 @@ class SocketStreamTest extends SocketTestSupport {
         assertThat(r).isEqualTo("ERR:ECONNRESET");
     }
 
+    /** soreceive reports so_error and clears it, except under MSG_PEEK, which leaves it pending. */
+    @Test
+    void aPeekReportsAPendingResetWithoutClearingIt() throws Exception {
+        Socket[] p = pair(PF_INET);
+        MemorySegment l = MemorySegment.ofArray(new int[] {1, 0});
+        assertThat(sock_setsockopt(p[0], SOL_SOCKET, 0x1080, l, 8)).isZero();
+        sock_close(p[0]);
+        // The event loop collects the reset into so_error as it marks the socket disconnected.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (sock_isconnected(p[1]) != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(sock_isconnected(p[1])).as("the reset reached the layer").isZero();
+        assertThat(recv(p[1], 10, MSG_PEEK)).isEqualTo("ERR:ECONNRESET");
+        assertThat(recv(p[1], 10, MSG_PEEK)).as("a peek left the error pending").isEqualTo("ERR:ECONNRESET");
+        assertThat(recv(p[1], 10, 0)).isEqualTo("ERR:ECONNRESET");
+        IntRef soError = new IntRef(-1);
+        assertThat(sock_getsockopt(p[1], SOL_SOCKET, 0x1007 /* SO_ERROR */, soError)).isZero();
+        assertThat(soError.value).as("the plain receive cleared it").isZero();
+    }
+
     @Test
     void acceptedSocketInheritsTheListenersOwner() {
         // XNU's sonewconn copies so_pgid from the listener, like its options and buffer sizes.

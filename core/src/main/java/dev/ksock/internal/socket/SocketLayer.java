@@ -424,7 +424,7 @@ public final class SocketLayer {
         for (;;) {
             long seq = so.rcv.readySeq();
             if (done == 0) {
-                int e = so.takeError();
+                int e = receiveError(so, flags);
                 if (e != 0) {
                     return -e;
                 }
@@ -449,7 +449,7 @@ public final class SocketLayer {
                 // End of stream (or an empty datagram). As in BSD's soreceive, a pending error
                 // (a reset the event loop has already collected from the host) comes first.
                 if (done == 0 && so.type == SOCK_STREAM) {
-                    int e = so.takeError();
+                    int e = receiveError(so, flags);
                     if (e != 0) {
                         msg.msg_flags = outFlags;
                         return -e;
@@ -489,13 +489,18 @@ public final class SocketLayer {
         return done;
     }
 
+    /** The pending so_error a receive reports: cleared, except by MSG_PEEK (BSD's soreceive). */
+    private static int receiveError(SocketCore so, int flags) {
+        return (flags & MSG_PEEK) != 0 ? so.peekError() : so.takeError();
+    }
+
     /** soreceive into a new mbuf chain of at most {@code max} bytes. */
     public static long soreceiveChain(SocketCore so, MsgHdr msg, long max, int flags, Ref<Mbuf> out) {
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         long deadline = 0;
         for (;;) {
             long seq = so.rcv.readySeq();
-            int e = so.takeError();
+            int e = receiveError(so, flags);
             if (e != 0) {
                 return -e;
             }
@@ -504,7 +509,7 @@ public final class SocketLayer {
             }
             long n = so.proto.receiveChain(so, msg, max, flags, out);
             if (n == 0 && so.type == SOCK_STREAM) {
-                int pending = so.takeError(); // a reset collected by the loop beats end of stream
+                int pending = receiveError(so, flags); // a reset collected by the loop beats end of stream
                 if (pending != 0) {
                     return -pending;
                 }
