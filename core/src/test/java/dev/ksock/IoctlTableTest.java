@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -50,27 +52,15 @@ class IoctlTableTest extends SocketTestSupport {
     /** The table's lines with their line numbers; parse errors are collected, not thrown. */
     static List<Row> rows(List<String> errors) throws IOException {
         List<Row> rows = new ArrayList<>();
-        List<String> lines = Files.readAllLines(OptionsTableTest.optionsMd());
-        boolean inTable = false;
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.startsWith("| ioctl |")) {
-                inTable = true;
-                continue;
-            }
-            if (!inTable || line.startsWith("|---")) {
-                continue;
-            }
-            if (!line.startsWith("|")) {
-                break;
-            }
+        SortedMap<Integer, String> table = OptionsTableTest.tableRows("| ioctl |");
+        for (Map.Entry<Integer, String> e : table.entrySet()) {
             try {
-                rows.add(parse(line, i + 1));
-            } catch (RuntimeException e) {
-                errors.add("docs/OPTIONS.md line " + (i + 1) + ": " + e.getMessage() + ": " + line);
+                rows.add(parse(e.getValue(), e.getKey()));
+            } catch (RuntimeException ex) {
+                errors.add("docs/OPTIONS.md line " + e.getKey() + ": " + ex.getMessage() + ": " + e.getValue());
             }
         }
-        if (!inTable) {
+        if (table.isEmpty()) {
             errors.add("docs/OPTIONS.md has no '| ioctl |' table");
         }
         return rows;

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
@@ -32,9 +34,25 @@ class OptionsTableTest extends SocketTestSupport {
 
     static List<Row> rows() throws IOException {
         List<Row> rows = new ArrayList<>();
+        for (String line : tableRows("| option |").values()) {
+            String[] c = line.split("\\|", -1);
+            rows.add(new Row(c[1].trim(), c[2].trim(), Integer.decode(c[3].trim()), c[4].trim(), c[5].trim(), c[6].trim(),
+                    c[8].trim(), c[9].trim()));
+        }
+        return rows;
+    }
+
+    /**
+     * The body rows of the OPTIONS.md table whose header line starts with {@code header}, by
+     * line number (from 1); empty if there is no such table.
+     */
+    static SortedMap<Integer, String> tableRows(String header) throws IOException {
+        SortedMap<Integer, String> rows = new TreeMap<>();
+        List<String> lines = Files.readAllLines(optionsMd());
         boolean inTable = false;
-        for (String line : Files.readAllLines(optionsMd())) {
-            if (line.startsWith("| option |")) {
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.startsWith(header)) {
                 inTable = true;
                 continue;
             }
@@ -44,9 +62,7 @@ class OptionsTableTest extends SocketTestSupport {
             if (!line.startsWith("|")) {
                 break;
             }
-            String[] c = line.split("\\|", -1);
-            rows.add(new Row(c[1].trim(), c[2].trim(), Integer.decode(c[3].trim()), c[4].trim(), c[5].trim(), c[6].trim(),
-                    c[8].trim(), c[9].trim()));
+            rows.put(i + 1, line);
         }
         return rows;
     }

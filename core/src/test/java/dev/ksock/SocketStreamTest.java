@@ -346,20 +346,23 @@ class SocketStreamTest extends SocketTestSupport {
     @Test
     void lingerZeroResetsTheConnection() throws Exception {
         Socket[] p = pair(PF_INET);
-        MemorySegment l = MemorySegment.ofArray(new int[] {1, 0});
-        assertThat(sock_setsockopt(p[0], SOL_SOCKET, 0x1080, l, 8)).isZero();
-        sock_close(p[0]);
+        closeWithReset(p[0]);
         String r = recv(p[1], 10, 0);
         assertThat(r).isEqualTo("ERR:ECONNRESET");
+    }
+
+    /** Closes {@code s} with SO_LINGER_SEC on and 0 seconds: the peer gets a reset. */
+    private static void closeWithReset(Socket s) {
+        MemorySegment linger = MemorySegment.ofArray(new int[] {1, 0});
+        assertThat(sock_setsockopt(s, SOL_SOCKET, 0x1080 /* SO_LINGER_SEC */, linger, 8)).isZero();
+        sock_close(s);
     }
 
     /** soreceive reports so_error and clears it, except under MSG_PEEK, which leaves it pending. */
     @Test
     void aPeekReportsAPendingResetWithoutClearingIt() throws Exception {
         Socket[] p = pair(PF_INET);
-        MemorySegment l = MemorySegment.ofArray(new int[] {1, 0});
-        assertThat(sock_setsockopt(p[0], SOL_SOCKET, 0x1080, l, 8)).isZero();
-        sock_close(p[0]);
+        closeWithReset(p[0]);
         // The event loop collects the reset into so_error as it marks the socket disconnected.
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (sock_isconnected(p[1]) != 0 && System.nanoTime() < deadline) {
