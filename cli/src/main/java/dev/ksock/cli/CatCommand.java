@@ -28,12 +28,15 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code ksock cat ADDR}: a netcat on the KPI, plain blocking code. One thread copies stdin to
  * the socket and half-closes it ({@code SHUT_WR}) at end of input; the main thread copies the
- * socket to stdout and ends the command when the peer closes.
+ * socket to stdout and ends the command when the peer closes. A peer that closes only its own
+ * side may still be reading: what stdin has left is sent for up to {@code --half-close-wait}
+ * seconds more (socat's {@code -t}), so a reply is not cut off by the peer's end of data.
  */
 @Command(name = "cat", mixinStandardHelpOptions = true,
         description = {"A netcat on the KPI: stdin goes to a socket, the socket to stdout.",
             "At the end of stdin the socket's sending side is shut down (SHUT_WR);",
-            "the command ends when the peer closes. UDP has no end of stream: use --quit-after, or stop it with Ctrl-C.",
+            "the command ends when the peer closes (after sending what stdin still has, for up to --half-close-wait).",
+            "UDP has no end of stream: use --quit-after, or stop it with Ctrl-C.",
             "The -listen forms wait for one peer and print 'listening on ADDR' to stderr when ready."},
         footer = {"%nADDR forms:",
             "  tcp:HOST:PORT  tcp:[V6]:PORT  tcp-listen:PORT  tcp-listen:HOST:PORT",
@@ -56,6 +59,11 @@ final class CatCommand implements Callable<Integer> {
                     + " (default: wait for the peer; for UDP: run until interrupted).")
     Double quitAfter;
 
+    @Option(names = {"-t", "--half-close-wait"}, paramLabel = "SECONDS", defaultValue = "1",
+            description = "Once the peer has closed its sending side, keep sending stdin for at most this long"
+                    + " (default: ${DEFAULT-VALUE} s, as socat's -t).")
+    double halfCloseWait;
+
     /** Set before this command closes the socket itself, so the receiver's EBADF is not an error. */
     private final AtomicBoolean quitting = new AtomicBoolean();
 
@@ -64,12 +72,21 @@ final class CatCommand implements Callable<Integer> {
         if (quitAfter != null && !(quitAfter >= 0)) {
             throw new UsageException("--quit-after must be a number of seconds >= 0");
         }
+        if (!(halfCloseWait >= 0)) {
+            throw new UsageException("--half-close-wait must be a number of seconds >= 0");
+        }
         boolean stream = addr.kind() != Endpoint.Kind.UDP;
         OutputStream stdout = new FileOutputStream(FileDescriptor.out);
         Socket so = addr.listen() ? acceptOne(stdout) : connect();
         try {
-            Thread.ofPlatform().daemon().name("ksock-cat-stdin").start(() -> pumpStdin(so, stream));
-            return pumpSocket(so, stream, stdout);
+            Thread stdinPump = Thread.ofPlatform().daemon().name("ksock-cat-stdin").start(() -> pumpStdin(so, stream));
+            int exit = pumpSocket(so, stream, stdout);
+            long waitMillis = (long) (halfCloseWait * 1000);
+            if (exit == Main.EXIT_OK && stream && waitMillis > 0) {
+                // The peer ended its side, not necessarily its reading: let stdin finish (bounded).
+                stdinPump.join(waitMillis);
+            }
+            return exit;
         } finally {
             sock_close(so);
         }

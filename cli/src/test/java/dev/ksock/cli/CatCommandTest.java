@@ -66,6 +66,42 @@ class CatCommandTest {
         assertThat(socat.stdout()).isEqualTo("from ksock\n");
     }
 
+    /**
+     * A peer that sends, half-closes at once and only then reads: ksock cat sees the end of the
+     * peer's data before its own stdin has arrived, and must still deliver that stdin (the peer's
+     * end of data is not the end of its reading) rather than exit with it unsent.
+     */
+    @Test
+    void stdinArrivingAfterThePeersHalfCloseIsStillSent() {
+        Child cat = Child.ksock("cat", "tcp-listen:127.0.0.1:0");
+        int port = Child.port(cat.awaitListening(Duration.ofSeconds(20)));
+        Child py = Child.peer("python3", "-c", """
+                import socket, sys
+                c = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=20)
+                c.sendall(b'early\\n')
+                c.shutdown(socket.SHUT_WR)
+                data = b''
+                while True:
+                    b = c.recv(65536)
+                    if not b:
+                        break
+                    data += b
+                sys.stdout.write(data.decode())
+                """, String.valueOf(port));
+        // Only once cat has the peer's data (and, right behind it, its end of stream) does cat's
+        // own stdin arrive.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!cat.stdout().equals("early\n") && System.nanoTime() < deadline) {
+            Child.sleep(10);
+        }
+        Child.sleep(200);
+        cat.input("late\n");
+        assertThat(cat.waitFor(Duration.ofSeconds(20))).as(cat.stderr()).isZero();
+        assertThat(py.waitFor(Duration.ofSeconds(20))).as(py.stderr()).isZero();
+        assertThat(cat.stdout()).isEqualTo("early\n");
+        assertThat(py.stdout()).isEqualTo("late\n");
+    }
+
     @Test
     void unixListenAcceptsOnePeer(@TempDir Path dir) {
         Path sock = dir.resolve("cat.sock");
