@@ -62,18 +62,19 @@ class SendQueueTest extends SocketTestSupport {
         return p;
     }
 
-    @Test
-    void nonBlockingSendmbufTakesWholeChainsOrNothingAndLosesNoByte() throws Exception {
-        Socket[] p = smallBufferPair();
-        CompletableFuture<long[]> rx = slowReader(p[1]);
-        CRC32C sentCrc = new CRC32C();
+    /**
+     * Offers 64 chains with non-blocking sock_sendmbuf while the reader sleeps, so the host fills
+     * and chains wait in the send buffer's queue. Returns the bytes accepted; their CRC goes to
+     * {@code sentCrc}.
+     */
+    private static long sendUntilQueued(Socket s, CRC32C sentCrc) throws InterruptedException {
         long accepted = 0;
         int refused = 0;
         LongRef sent = new LongRef();
         for (long i = 0; i < 64; i++) {
             CRC32C probe = new CRC32C();
             Mbuf m = chain(i, probe);
-            int r = sock_sendmbuf(p[0], null, m, MSG_DONTWAIT, sent);
+            int r = sock_sendmbuf(s, null, m, MSG_DONTWAIT, sent);
             if (r == 0) {
                 assertThat(sent.value).as("all or nothing").isEqualTo(CHUNK);
                 accepted += CHUNK;
@@ -90,10 +91,38 @@ class SendQueueTest extends SocketTestSupport {
             }
         }
         assertThat(refused).as("the send buffer filled up at some point").isPositive();
+        return accepted;
+    }
+
+    @Test
+    void nonBlockingSendmbufTakesWholeChainsOrNothingAndLosesNoByte() throws Exception {
+        Socket[] p = smallBufferPair();
+        CompletableFuture<long[]> rx = slowReader(p[1]);
+        CRC32C sentCrc = new CRC32C();
+        long accepted = sendUntilQueued(p[0], sentCrc);
         sock_close(p[0]); // queued bytes must still go out
         long[] got = rx.get(30, TimeUnit.SECONDS);
         assertThat(got[0]).as("bytes received").isEqualTo(accepted);
         assertThat(got[1]).as("CRC32C").isEqualTo(sentCrc.getValue());
+    }
+
+    /** SHUT_WR with chains still queued: the FIN follows them (BSD sends so_snd, then the FIN). */
+    @Test
+    void shutdownWriteSendsTheQueueBeforeTheFin() throws Exception {
+        Socket[] p = smallBufferPair();
+        CompletableFuture<long[]> rx = slowReader(p[1]);
+        CRC32C sentCrc = new CRC32C();
+        long accepted = sendUntilQueued(p[0], sentCrc);
+        assertThat(sock_shutdown(p[0], 1 /* SHUT_WR */)).isZero();
+        LongRef n = new LongRef();
+        assertThat(sock_send(p[0], MsgHdr.of(bytes("x")), MSG_DONTWAIT, n))
+                .as("no send after SHUT_WR, even while the queue drains").isEqualTo(EPIPE);
+        long[] got = rx.get(30, TimeUnit.SECONDS);
+        assertThat(got[0]).as("bytes received before the end of stream").isEqualTo(accepted);
+        assertThat(got[1]).as("CRC32C").isEqualTo(sentCrc.getValue());
+        IntRef soError = new IntRef(-1);
+        assertThat(sock_getsockopt(p[0], SOL_SOCKET, 0x1007 /* SO_ERROR */, soError)).isZero();
+        assertThat(soError.value).as("the queue drained without an error").isZero();
     }
 
     @Test

@@ -41,6 +41,12 @@ public final class SockBuf {
     volatile dev.ksock.Mbuf queued;
     /** Bytes in {@link #queued}. Guarded by {@code this}. */
     long queuedBytes;
+    /**
+     * SHUT_WR was asked for while {@link #queued} held data: the host's FIN must follow those
+     * bytes, so the host shutdown waits until the queue has drained (BSD sends so_snd, then the
+     * FIN). Guarded by {@code this}.
+     */
+    boolean shutdownPending;
 
     /** Bytes in the send buffer's own queue now (for so_snd.sb_cc-like reports; not a data path). */
     public synchronized long queuedBytes() {

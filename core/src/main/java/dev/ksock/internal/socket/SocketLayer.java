@@ -31,6 +31,7 @@ public final class SocketLayer {
      */
     public static final int SOMAXCONN = Math.max(1, Integer.getInteger("ksock.somaxconn", 128));
     private static final int MSG_OOB = 0x1, MSG_PEEK = 0x2, MSG_WAITALL = 0x40, MSG_DONTWAIT = 0x80;
+    private static final int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
     private static final int AF_INET = 2, AF_INET6 = 30, AF_UNSPEC = 0;
     private static final int SOCK_STREAM = 1;
     private static final int SO_ACCEPTCONN = 0x0002;
@@ -371,6 +372,11 @@ public final class SocketLayer {
                 so.snd.queuedBytes -= n;
             }
             so.snd.queuedBytes = 0;
+            if (so.snd.shutdownPending) {
+                // The queue is out: now the FIN that SHUT_WR asked for while it was not.
+                so.snd.shutdownPending = false;
+                return so.proto.shutdown(so, SHUT_WR);
+            }
             return 0;
         }
     }
@@ -383,6 +389,7 @@ public final class SocketLayer {
                 so.snd.queued = null;
             }
             so.snd.queuedBytes = 0;
+            so.snd.shutdownPending = false;
         }
     }
 
@@ -548,7 +555,18 @@ public final class SocketLayer {
         if (!so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING) || so.isDropped()) {
             return ENOTCONN;
         }
-        int r = so.proto.shutdown(so, how);
+        // Bytes still queued in the send buffer go before the FIN, as BSD's tcp_usrclosed sends
+        // so_snd first: the host's write side is then shut when the queue drains (sbflush).
+        boolean finAfterQueue = false;
+        if (how != SHUT_RD) {
+            synchronized (so.snd) {
+                if (so.snd.queued != null) {
+                    so.snd.shutdownPending = true;
+                    finAfterQueue = true;
+                }
+            }
+        }
+        int r = !finAfterQueue ? so.proto.shutdown(so, how) : how == SHUT_RDWR ? so.proto.shutdown(so, SHUT_RD) : 0;
         if (r != 0) {
             return r;
         }
