@@ -3,6 +3,9 @@ package dev.ksock;
 import static dev.ksock.KpiSocket.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -178,5 +181,41 @@ class UpcallTest extends SocketTestSupport {
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(got.get()).isEqualTo("12345678");
         assertThat(p).isNotNull();
+    }
+
+    /**
+     * A blocking sock_connect from inside an upcall (against the waitf contract, but it must not
+     * hang): some of these sockets land on the upcall's own event loop, which cannot deliver their
+     * connect edges while it waits, so the waiting call settles the connect itself.
+     */
+    @Test
+    void blockingConnectFromAnUpcallCompletesOnItsOwnLoop() throws Exception {
+        Socket target = listener(PF_INET, null, null);
+        SockAddr to = addr(PF_INET, port(target));
+        CompletableFuture<List<String>> results = new CompletableFuture<>();
+        AtomicBoolean once = new AtomicBoolean();
+        Socket trigger = socket(PF_INET, SOCK_DGRAM, (so, ck, w) -> {
+            recv(so, 16, MSG_DONTWAIT);
+            if (!once.compareAndSet(false, true)) {
+                return;
+            }
+            List<String> r = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { // round-robin over the loops: some share this one
+                Ref<Socket> c = new Ref<>();
+                sock_socket(PF_INET, SOCK_STREAM, 0, null, null, c);
+                r.add(Errno.name(sock_connect(c.get(), to, 0)) + "/" + sock_isconnected(c.get()));
+                sock_close(c.get());
+            }
+            results.complete(r);
+        }, null);
+        assertThat(sock_bind(trigger, addr(PF_INET, 0))).isZero();
+        Socket sender = socket(PF_INET, SOCK_DGRAM);
+        LongRef n = new LongRef();
+        MsgHdr m = MsgHdr.of(bytes("go"));
+        m.msg_name = addr(PF_INET, port(trigger));
+        m.msg_namelen = 16;
+        assertThat(sock_send(sender, m, 0, n)).isZero();
+        assertThat(results.get(20, TimeUnit.SECONDS)).as("connect result / sock_isconnected, per socket")
+                .containsOnly("0/1");
     }
 }

@@ -355,6 +355,31 @@ public final class SocketCore {
     }
 
     /**
+     * Settles a connect in progress from the host's state, as {@link #handleEvents} would on an
+     * edge: for a blocking {@code sock_connect} made on an event-loop thread (from an upcall),
+     * which may be this socket's own loop: that loop cannot deliver the edge while it waits.
+     * Only a definite outcome changes the state: a host error, or a peer address (connected).
+     */
+    public void settleConnect() {
+        if (enter() != 0) {
+            return;
+        }
+        try {
+            if (!is(SS_ISCONNECTING) || dropped) {
+                return;
+            }
+            int e = proto.connectResult(this);
+            if (e != 0) {
+                soconnectdropped(e);
+            } else if (proto.peeraddr(this, dev.ksock.SockAddr.storage(), 128) == 0) {
+                soisconnected();
+            }
+        } finally {
+            leave();
+        }
+    }
+
+    /**
      * Asks for the upcall to run (on the event loop) because of a change a caller made. The
      * protocol runs {@link #runRequestedUpcall} on the loop; requests coalesce.
      */

@@ -170,6 +170,11 @@ public final class SocketLayer {
             if (w != 0) {
                 return w;
             }
+            if (onEventLoop()) {
+                // Waiting on a loop thread: if it is this socket's own loop, nobody else turns
+                // the host's readiness into the connect's outcome (it would spin here forever).
+                so.settleConnect();
+            }
         }
         int e = so.takeError();
         if (e != 0) {
