@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -158,5 +159,47 @@ class SendQueueTest extends SocketTestSupport {
         long[] got = rx.get(30, TimeUnit.SECONDS);
         assertThat(got[0]).isEqualTo(total);
         assertThat(got[1]).as("iovec bytes came after the queued chain").isEqualTo(expect.getValue());
+    }
+
+    /**
+     * A blocking send from the socket's own upcall, behind chains queued by non-blocking
+     * sendmbufs: the upcall occupies the loop that would write the queue out, so the waiting
+     * send must do it (else it would wait forever), and its bytes still come after the queue's.
+     */
+    @Test
+    void blockingSendFromTheSocketsOwnUpcallWaitsOutItsQueue() throws Exception {
+        Socket l = listener(PF_INET, null, null);
+        CompletableFuture<long[]> rx = new CompletableFuture<>();
+        CompletableFuture<Long> sentTotal = new CompletableFuture<>();
+        CRC32C expect = new CRC32C();
+        AtomicBoolean once = new AtomicBoolean();
+        Socket c = socket(PF_INET, SOCK_STREAM, (so, ck, w) -> {
+            if (sock_isconnected(so) == 0 || !once.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                long accepted = sendUntilQueued(so, expect);
+                MemorySegment tail = bytes("the end");
+                expect.update(tail.asByteBuffer());
+                LongRef n = new LongRef();
+                int r = sock_send(so, MsgHdr.of(tail), 0, n);
+                assertThat(Errno.name(r)).as("blocking send behind the queue, on its own loop").isEqualTo("0");
+                sentTotal.complete(accepted + n.value);
+            } catch (Throwable t) {
+                sentTotal.completeExceptionally(t);
+            }
+        }, null);
+        assertThat(sock_setsockopt(c, SOL_SOCKET, 0x1001 /* SO_SNDBUF */, 64 * 1024)).isZero();
+        assertThat(sock_connect(c, addr(PF_INET, port(l)), 0)).isZero();
+        Ref<Socket> a = new Ref<>();
+        assertThat(sock_accept(l, null, 0, 0, null, null, a)).isZero();
+        Socket s = track(a.get());
+        assertThat(sock_setsockopt(s, SOL_SOCKET, 0x1002 /* SO_RCVBUF */, 64 * 1024)).isZero();
+        slowReader(s).whenComplete((v, t) -> rx.complete(v));
+        long total = sentTotal.get(30, TimeUnit.SECONDS);
+        assertThat(sock_shutdown(c, 1)).isZero();
+        long[] got = rx.get(30, TimeUnit.SECONDS);
+        assertThat(got[0]).isEqualTo(total);
+        assertThat(got[1]).as("CRC32C: the tail came after the queued chains").isEqualTo(expect.getValue());
     }
 }

@@ -275,7 +275,20 @@ public final class SocketLayer {
             if (w != 0) {
                 return w == EWOULDBLOCK && done > 0 ? done : -w;
             }
+            int f = flushOnLoop(so);
+            if (f != 0) {
+                return -f;
+            }
         }
+    }
+
+    /**
+     * A blocking send waiting on an event-loop thread (from an upcall) behind a queued chain: if
+     * that is the socket's own loop, nobody else writes the queue out, so the waiter does it, as
+     * the loop would on the host's write edge. 0, or the errno that ended the sending.
+     */
+    private static int flushOnLoop(SocketCore so) {
+        return so.snd.queued != null && onEventLoop() ? sbflush(so) : 0;
     }
 
     /**
@@ -349,6 +362,10 @@ public final class SocketLayer {
                 int w = waitFor(so, so.snd, seq, deadline, true);
                 if (w != 0) {
                     return w == EWOULDBLOCK && done > 0 ? done : -w;
+                }
+                int f = flushOnLoop(so);
+                if (f != 0) {
+                    return -f;
                 }
             }
         } finally {
