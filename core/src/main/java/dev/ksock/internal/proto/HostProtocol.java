@@ -586,6 +586,11 @@ public final class HostProtocol implements ProtoSw {
     }
 
     /** Polls the socket's descriptor for one direction (used when waiting on an event loop). */
+    /** True on the event-loop thread {@code so} is registered with. */
+    public static boolean onOwnLoop(SocketCore so) {
+        return so.hostRegistration instanceof Registration reg && reg.loop.inEventLoop();
+    }
+
     public static boolean pollHost(SocketCore so, boolean forWrite, int millis) {
         int fd = so.hostHandle;
         if (fd < 0) {

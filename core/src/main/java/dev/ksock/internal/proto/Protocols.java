@@ -41,6 +41,11 @@ public final class Protocols {
             public boolean poll(dev.ksock.internal.socket.SocketCore so, boolean forWrite, int millis) {
                 return HostProtocol.pollHost(so, forWrite, millis);
             }
+
+            @Override
+            public boolean onOwnLoop(dev.ksock.internal.socket.SocketCore so) {
+                return HostProtocol.onOwnLoop(so);
+            }
         });
         // Fix (reliability: descriptor exhaustion): load the error-path translation now, while
         // descriptors are available. It was loaded lazily by the first failing syscall; when that

@@ -318,6 +318,31 @@ public final class SocketCore {
     }
 
     private void handleEvents(int ev) {
+        applyHostEvents(ev);
+        upcallPending = false;
+        deliverUpcall();
+    }
+
+    /**
+     * For a blocking call waiting on this socket's own event-loop thread (made from an upcall):
+     * that loop cannot deliver the host's edges while the call waits, so the waiter applies what
+     * its poll saw, as the loop would (a connect's outcome, the send queue's flush, wakeups). The
+     * upcall is only requested: it runs when the loop is free again, never nested in the caller's.
+     */
+    public void applyPolledEvents(int ev) {
+        if (enter() != 0) {
+            return;
+        }
+        try {
+            applyHostEvents(ev);
+            requestUpcall();
+        } finally {
+            leave();
+        }
+    }
+
+    /** What the host's edges mean for the socket's state, buffers and waiters; the upcall aside. */
+    private void applyHostEvents(int ev) {
         // A dropped connect's pcb is gone (tcp_close): nothing the host reports later is news.
         if ((ev & EV_ERR) != 0 && !is(SS_ISCONNECTING) && !dropped) {
             int e = proto.connectResult(this); // reads and clears the host's pending error
@@ -349,33 +374,6 @@ public final class SocketCore {
         }
         if ((ev & (EV_WRITE | EV_HUP | EV_ERR)) != 0) {
             snd.wakeup();
-        }
-        upcallPending = false;
-        deliverUpcall();
-    }
-
-    /**
-     * Settles a connect in progress from the host's state, as {@link #handleEvents} would on an
-     * edge: for a blocking {@code sock_connect} made on an event-loop thread (from an upcall),
-     * which may be this socket's own loop: that loop cannot deliver the edge while it waits.
-     * Only a definite outcome changes the state: a host error, or a peer address (connected).
-     */
-    public void settleConnect() {
-        if (enter() != 0) {
-            return;
-        }
-        try {
-            if (!is(SS_ISCONNECTING) || dropped) {
-                return;
-            }
-            int e = proto.connectResult(this);
-            if (e != 0) {
-                soconnectdropped(e);
-            } else if (proto.peeraddr(this, dev.ksock.SockAddr.storage(), 128) == 0) {
-                soisconnected();
-            }
-        } finally {
-            leave();
         }
     }
 

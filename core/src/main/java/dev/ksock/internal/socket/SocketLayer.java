@@ -44,6 +44,9 @@ public final class SocketLayer {
 
         /** Polls the host endpoint for the direction until ready or {@code millis}; true if ready. */
         boolean poll(SocketCore so, boolean forWrite, int millis);
+
+        /** True if the calling thread is the event loop that delivers {@code so}'s host edges. */
+        boolean onOwnLoop(SocketCore so);
     }
 
     private static volatile LoopPoller poller;
@@ -170,11 +173,6 @@ public final class SocketLayer {
             if (w != 0) {
                 return w;
             }
-            if (onEventLoop()) {
-                // Waiting on a loop thread: if it is this socket's own loop, nobody else turns
-                // the host's readiness into the connect's outcome (it would spin here forever).
-                so.settleConnect();
-            }
         }
         int e = so.takeError();
         if (e != 0) {
@@ -275,21 +273,9 @@ public final class SocketLayer {
             if (w != 0) {
                 return w == EWOULDBLOCK && done > 0 ? done : -w;
             }
-            int f = flushOnLoop(so);
-            if (f != 0) {
-                return -f;
-            }
         }
     }
 
-    /**
-     * A blocking send waiting on an event-loop thread (from an upcall) behind a queued chain: if
-     * that is the socket's own loop, nobody else writes the queue out, so the waiter does it, as
-     * the loop would on the host's write edge. 0, or the errno that ended the sending.
-     */
-    private static int flushOnLoop(SocketCore so) {
-        return so.snd.queued != null && onEventLoop() ? sbflush(so) : 0;
-    }
 
     /**
      * sosend of an mbuf chain; the chain is always consumed. As in BSD, a stream socket takes
@@ -362,10 +348,6 @@ public final class SocketLayer {
                 int w = waitFor(so, so.snd, seq, deadline, true);
                 if (w != 0) {
                     return w == EWOULDBLOCK && done > 0 ? done : -w;
-                }
-                int f = flushOnLoop(so);
-                if (f != 0) {
-                    return -f;
                 }
             }
         } finally {
@@ -621,7 +603,14 @@ public final class SocketLayer {
                     }
                     slice = (int) Math.min(slice, Math.max(1, left));
                 }
-                if (p.poll(so, forWrite, slice) || sb.readySeq() != seq) {
+                if (p.poll(so, forWrite, slice)) {
+                    if (p.onOwnLoop(so)) {
+                        // The edge this loop would deliver cannot arrive while we hold the loop.
+                        so.applyPolledEvents(forWrite ? SocketCore.EV_WRITE : SocketCore.EV_READ);
+                    }
+                    return so.isClosed() ? EBADF : 0;
+                }
+                if (sb.readySeq() != seq) {
                     return so.isClosed() ? EBADF : 0;
                 }
                 if (so.isClosed()) {
