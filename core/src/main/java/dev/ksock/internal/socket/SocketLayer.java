@@ -329,6 +329,14 @@ public final class SocketLayer {
                                 so.snd.queued = rest;
                                 so.snd.queuedBytes = total - done;
                                 rest = null;
+                                // The host may have made room since its partial take, and the
+                                // loop then found no queue to write (edges are not repeated):
+                                // try once more now that the queue exists. Room made after this
+                                // try is an edge the loop sees with the queue in place.
+                                int e = sbflush(so);
+                                if (e != 0) {
+                                    so.soseterror(e);
+                                }
                                 return total;
                             }
                             continue;
