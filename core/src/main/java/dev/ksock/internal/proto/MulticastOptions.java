@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.util.Enumeration;
 
 /**
  * The rules XNU's multicast option code applies before anything reaches an interface
@@ -66,10 +65,8 @@ final class MulticastOptions {
      */
     private static int multicastInterface(int index) {
         try {
-            int highest = 0;
-            for (Enumeration<NetworkInterface> e = NetworkInterface.getNetworkInterfaces(); e.hasMoreElements();) {
-                highest = Math.max(highest, e.nextElement().getIndex());
-            }
+            // networkInterfaces() never returns null (getNetworkInterfaces() may, with none).
+            int highest = NetworkInterface.networkInterfaces().mapToInt(NetworkInterface::getIndex).max().orElse(0);
             if (Integer.compareUnsigned(index, highest) > 0) {
                 return EINVAL;
             }
