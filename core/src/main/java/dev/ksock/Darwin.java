@@ -6,5 +6,5 @@ package dev.ksock;
  * static import is never ambiguous. The {@code MBUF_*} constants are in {@link KpiMbuf}.
  */
 public interface Darwin extends SysErrno, SysSocket, NetinetIn, Netinet6In6, NetinetTcp,
-        SysFilio, SysSockio, SysUn {
+        SysFilio, SysSockio, SysUn, SysKpiSocket, SysKpiSocketFilter {
 }

@@ -95,6 +95,12 @@ public final class Errno {
         if (errno == 0) {
             return "0";
         }
+        if (errno == SysErrno.EJUSTRETURN) {
+            return "EJUSTRETURN";
+        }
+        if (errno == SysErrno.ERESTART) {
+            return "ERESTART";
+        }
         String n = errno > 0 && errno < NAMES.length ? NAMES[errno] : null;
         return n != null ? n : "E?" + errno;
     }

@@ -5,6 +5,7 @@ import static dev.ksock.SysErrno.*;
 import dev.ksock.internal.proto.Protocols;
 import dev.ksock.internal.socket.SoState;
 import dev.ksock.internal.socket.SocketCore;
+import dev.ksock.internal.socket.SocketFilters;
 import dev.ksock.internal.socket.SocketIoctls;
 import dev.ksock.internal.socket.SocketLayer;
 import dev.ksock.internal.socket.SocketOptions;
@@ -84,18 +85,40 @@ public final class KpiSocket {
             if (!ls.hasOption(SO_ACCEPTCONN)) {
                 return EINVAL;
             }
-            int h = SocketLayer.soaccept(ls, from, from == null ? 0 : fromlen, (flags & MSG_DONTWAIT) != 0);
-            if (h < 0) {
-                return -h;
+            for (;;) {
+                int r = acceptOne(ls, from, fromlen, flags, callback, cookie, new_so);
+                if (r != REFUSED_BY_FILTER) {
+                    return r;
+                }
             }
-            SocketCore nc = SocketLayer.sonewconn(ls);
-            Socket s = new Socket(nc);
-            nc.setHandle(s);
-            if ((flags & MSG_USEUPCALL) != 0) {
-                nc.setUpcall(ls.upcall(), ls.cookie());
-            } else {
-                nc.setUpcall(callback, cookie);
-            }
+        } catch (RuntimeException e) {
+            return internalError("sock_accept", e);
+        } finally {
+            ls.leave();
+        }
+    }
+
+    /**
+     * The filters of a new connection: XNU's sflt_initsock in sonewconn, sflt_connectin (on the
+     * SYN in XNU; ksock learns of the connection at accept) and soacceptfilter's sflt_accept.
+     * sf_connect_in's refusal makes the connection vanish ({@link #REFUSED_BY_FILTER});
+     * sf_accept's fails this accept with its errno, and its EJUSTRETURN hands the socket out
+     * disconnected (XNU defuncts it).
+     */
+    /** One accepted connection handed out, an errno, or REFUSED_BY_FILTER (try the next one). */
+    private static int acceptOne(SocketCore ls, SockAddr from, int fromlen, int flags,
+                                 SockUpcall callback, Object cookie, Ref<Socket> new_so) {
+        int h = SocketLayer.soaccept(ls, from, from == null ? 0 : fromlen, (flags & MSG_DONTWAIT) != 0);
+        if (h < 0) {
+            return -h;
+        }
+        SocketCore nc = SocketLayer.sonewconn(ls);
+        Socket s = new Socket(nc);
+        nc.setHandle(s);
+        SocketCore.Upcalls upcalls = (flags & MSG_USEUPCALL) != 0 ? ls.upcalls()
+                : callback == null ? null : new SocketCore.Upcalls(callback, cookie, callback, cookie);
+        if (!SocketFilters.hasGlobal(nc.domain, nc.type, nc.protocol)) {
+            nc.setUpcalls(upcalls);
             int r = nc.proto.attachAccepted(nc, h);
             if (r != 0) {
                 nc.close();
@@ -103,11 +126,56 @@ public final class KpiSocket {
             }
             new_so.set(s);
             return 0;
-        } catch (RuntimeException e) {
-            return internalError("sock_accept", e);
-        } finally {
-            ls.leave();
         }
+        // Global filters: they see the new connection (sf_connect_in, sf_accept) before its
+        // owner does, so the upcall goes in only once they have let it through.
+        int r = nc.proto.attachAccepted(nc, h);
+        if (r == 0) {
+            r = acceptFilters(ls, nc);
+        }
+        if (r == REFUSED_BY_FILTER) {
+            // XNU's filters refuse the SYN and the listener never sees the connection; ksock
+            // learns of it after the handshake, so it resets it and waits for the next one.
+            resetAndClose(nc);
+            return REFUSED_BY_FILTER;
+        }
+        if (r != 0) {
+            nc.close();
+            return r;
+        }
+        nc.setUpcalls(upcalls);
+        new_so.set(s);
+        return 0;
+    }
+
+    /** acceptFilters' answer when sf_connect_in refused the connection (not an errno). */
+    private static final int REFUSED_BY_FILTER = Integer.MIN_VALUE;
+    private static final MemorySegment LINGER_RESET = MemorySegment.ofArray(new int[] {1, 0});
+
+    private static void resetAndClose(SocketCore nc) {
+        SocketOptions.set(nc, 0xffff, 0x0080 /* SO_LINGER */, LINGER_RESET, 8);
+        nc.close();
+    }
+
+    private static int acceptFilters(SocketCore ls, SocketCore nc) {
+        SocketFilters.initsock(nc);
+        if (!nc.hasFilters()) {
+            return 0;
+        }
+        SockAddr remote = SockAddr.storage();
+        SockAddr local = SockAddr.storage();
+        nc.proto.peeraddr(nc, remote, 128);
+        nc.proto.sockaddr(nc, local, 128);
+        if (SocketFilters.connectIn(nc, remote) != 0) {
+            return REFUSED_BY_FILTER; // EJUSTRETURN too: the filter took the SYN over
+        }
+        int r = SocketFilters.accept(ls, nc, local, remote);
+        if (r == SysErrno.EJUSTRETURN) {
+            nc.proto.shutdown(nc, 2);
+            nc.soisdisconnected();
+            return 0;
+        }
+        return r;
     }
 
     /**
@@ -194,7 +262,8 @@ public final class KpiSocket {
             if (!c.is(SoState.SS_ISCONNECTED)) {
                 return ENOTCONN;
             }
-            return c.proto.peeraddr(c, peername, peernamelen);
+            return c.hasFilters() ? filteredName(c, true, peername, peernamelen)
+                    : c.proto.peeraddr(c, peername, peernamelen);
         } catch (RuntimeException e) {
             return internalError("sock_getpeername", e);
         } finally {
@@ -212,12 +281,36 @@ public final class KpiSocket {
             return EBADF;
         }
         try {
-            return c.proto.sockaddr(c, sockname, socknamelen);
+            return c.hasFilters() ? filteredName(c, false, sockname, socknamelen)
+                    : c.proto.sockaddr(c, sockname, socknamelen);
         } catch (RuntimeException e) {
             return internalError("sock_getsockname", e);
         } finally {
             c.leave();
         }
+    }
+
+    /**
+     * An address through the filters' sf_getpeername / sf_getsockname, which may replace it
+     * (XNU calls them from the getpeername/getsockname system calls; the KPI functions are
+     * ksock's only way to the address, so they call them). EJUSTRETURN keeps what the filter
+     * left; another errno fails the call.
+     */
+    private static int filteredName(SocketCore c, boolean peer, SockAddr out, int len) {
+        SockAddr full = SockAddr.storage();
+        int r = peer ? c.proto.peeraddr(c, full, 128) : c.proto.sockaddr(c, full, 128);
+        if (r != 0) {
+            return r;
+        }
+        Ref<SockAddr> sa = new Ref<>(full);
+        int f = SocketFilters.getaddr(c, peer, sa);
+        if (f != 0 && f != SysErrno.EJUSTRETURN) {
+            return f;
+        }
+        SockAddr answer = sa.get() != null ? sa.get() : full;
+        long n = Math.min(Math.min(len, answer.sa_len()), out.segment().byteSize());
+        MemorySegment.copy(answer.segment(), 0, out.segment(), 0, n);
+        return 0;
     }
 
     /**
@@ -233,6 +326,18 @@ public final class KpiSocket {
             return EBADF;
         }
         try {
+            if (c.hasFilters()) {
+                // sogetoptlock: the filters first; EJUSTRETURN answers with what they copied out.
+                SockOpt opt = new SockOpt(SysKpiSocketFilter.sockopt_get, level, optname, optval, optlen.value);
+                int f = SocketFilters.getoption(c, opt);
+                if (f != 0) {
+                    if (f != SysErrno.EJUSTRETURN) {
+                        return f;
+                    }
+                    optlen.value = (int) opt.valsize;
+                    return 0;
+                }
+            }
             return SocketOptions.get(c, level, optname, optval, optlen);
         } catch (RuntimeException e) {
             return internalError("sock_getsockopt", e);
@@ -298,6 +403,13 @@ public final class KpiSocket {
             return notUsable(so);
         }
         try {
+            if (c.hasFilters()) {
+                // soioctl: the filters before anything else.
+                int f = SocketFilters.ioctl(c, request, arg);
+                if (f != 0) {
+                    return f == SysErrno.EJUSTRETURN ? 0 : f;
+                }
+            }
             return SocketIoctls.ioctl(c, request, arg);
         } catch (RuntimeException e) {
             return internalError("sock_ioctl", e);
@@ -540,6 +652,14 @@ public final class KpiSocket {
             return EBADF;
         }
         try {
+            if (c.hasFilters()) {
+                // sosetoptlock: the filters first; EJUSTRETURN means set without the layer.
+                SockOpt opt = new SockOpt(SysKpiSocketFilter.sockopt_set, level, optname, optval, optlen);
+                int f = SocketFilters.setoption(c, opt);
+                if (f != 0) {
+                    return f == SysErrno.EJUSTRETURN ? 0 : f;
+                }
+            }
             return SocketOptions.set(c, level, optname, optval, optlen);
         } catch (RuntimeException e) {
             return internalError("sock_setsockopt", e);
@@ -591,11 +711,195 @@ public final class KpiSocket {
             SocketCore c = out.get();
             Socket s = new Socket(c);
             c.setHandle(s);
+            SocketFilters.initsock(c); // socreate's sflt_initsock: the global filters
             c.setUpcall(callback, cookie);
             new_so.set(s);
             return 0;
         } catch (RuntimeException e) {
             return internalError("sock_socket", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the later kpi_socket.h calls
+
+    /**
+     * Replaces the socket's upcall (null clears it), with {@code context} as its cookie. As with
+     * {@code sock_socket}'s callback, it is called for reads and for writes, once per edge (XNU's
+     * arm64 behaviour; on x86_64 XNU sets only the read upcall — use {@link #sock_setupcalls} for
+     * that). Safe while upcalls are being delivered: a running one finishes with the old callback
+     * and context, and XNU does not wait for it either. A condition that already holds is
+     * reported to the new upcall. EINVAL for a null socket, EBADF once it is closed.
+     */
+    public static int sock_setupcall(Socket so, SockUpcall callback, Object context) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            c.setUpcall(callback, context);
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_setupcall", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Sets separate read and write upcalls (either may be null, which clears that side): the read
+     * upcall runs when data, a connection to accept, end of stream or an error arrives; the write
+     * upcall when there is room to send or an error; both when the socket connects or
+     * disconnects. The same callback and context on both sides runs once per edge. EINVAL for a
+     * null socket, EBADF once it is closed.
+     */
+    public static int sock_setupcalls(Socket so, SockUpcall read_callback, Object read_context,
+                                      SockUpcall write_callback, Object write_context) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            c.setUpcalls(read_callback == null && write_callback == null ? null
+                    : new SocketCore.Upcalls(read_callback, read_context, write_callback, write_context));
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_setupcalls", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Installs (or, with a null callback, removes) the socket's event upcall for the
+     * {@code SO_FILT_HINT_*} events in {@code event_mask} ({@link SysKpiSocket}): connected
+     * ({@code SOCKEV_CONNECTED}, with {@code SO_FILT_HINT_CONNINFO_UPDATED}), disconnected
+     * ({@code SOCKEV_DISCONNECTED}), can't receive more, can't send more, reset received
+     * ({@code SO_FILT_HINT_CONNRESET}) and a connect timed out ({@code SO_FILT_HINT_TIMEOUT}).
+     * The callback gets the bits that happened and are in the mask, synchronously from the
+     * transition (see {@link SockEvUpcall}). EINVAL for a null socket, EBADF once it is closed.
+     */
+    public static int sock_catchevents(Socket so, SockEvUpcall event_callback, Object event_context, int event_mask) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            c.setEvents(event_callback, event_context, event_mask);
+            return 0;
+        } catch (RuntimeException e) {
+            return internalError("sock_catchevents", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Waits up to {@code tv} for a connect in progress (after a non-blocking
+     * {@code sock_connect}) to finish. A socket not connecting returns its pending error
+     * (cleared), 0 if connected, else EINVAL. {@code tv} out of XNU's range (negative, more than
+     * 327 s, or microseconds outside [0, 1000000)) is EDOM; {@code {0, 0}} waits until the
+     * connect ends, as XNU's untimed msleep does. After the wait: EINPROGRESS if still connecting,
+     * the connect's error (cleared), or 0. EINVAL for a null socket or {@code tv}.
+     */
+    public static int sock_connectwait(Socket so, Timeval tv) {
+        if (tv == null) {
+            return EINVAL;
+        }
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            return SocketLayer.soconnectwait(c, tv.tv_sec(), tv.tv_usec());
+        } catch (RuntimeException e) {
+            return internalError("sock_connectwait", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * The socket's local ({@code peername} 0) or peer (non-zero) address, in a new
+     * {@link SockAddr} stored in {@code psockname} (free it with {@link #sock_freeaddr}). EINVAL
+     * for a null socket or out-parameter, EBADF once closed; a peer address of a socket that is
+     * not connected is ENOTCONN (XNU's protocols answer an all-zero address there).
+     */
+    public static int sock_getaddr(Socket so, Ref<SockAddr> psockname, int peername) {
+        if (psockname == null) {
+            return EINVAL;
+        }
+        psockname.set(null);
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            boolean peer = peername != 0;
+            if (peer && !c.is(SoState.SS_ISCONNECTED)) {
+                return ENOTCONN;
+            }
+            SockAddr sa = SockAddr.storage();
+            int r = peer ? c.proto.peeraddr(c, sa, 128) : c.proto.sockaddr(c, sa, 128);
+            if (r == 0) {
+                psockname.set(sa);
+            }
+            return r;
+        } catch (RuntimeException e) {
+            return internalError("sock_getaddr", e);
+        } finally {
+            c.leave();
+        }
+    }
+
+    /** Frees an address from {@link #sock_getaddr}; null is allowed. (The JVM reclaims it.) */
+    public static void sock_freeaddr(SockAddr sockname) {
+        // Nothing to release: the address is an ordinary object.
+    }
+
+    /**
+     * Sets or clears SB_NOINTR on both socket buffers. Without it (the default) a thread blocked
+     * in a call on this socket that is interrupted ({@link Thread#interrupt}, Java's signal)
+     * returns EINTR, or the bytes moved so far; with it, interrupts do not end the wait. EINVAL
+     * for a null socket, EBADF once closed.
+     */
+    public static int sock_nointerrupt(Socket so, int on) {
+        SocketCore c = enter(so);
+        if (c == null) {
+            return notUsable(so);
+        }
+        try {
+            c.setNoInterrupt(on != 0);
+            return 0;
+        } finally {
+            c.leave();
+        }
+    }
+
+    /**
+     * Takes a reference on the socket (so_retaincnt). The socket object stays valid for as long
+     * as Java can reach it anyway; the count keeps XNU's pairing rule checkable. Null is a no-op.
+     */
+    public static void sock_retain(Socket so) {
+        if (so != null) {
+            so.core.retain();
+        }
+    }
+
+    /**
+     * Drops a reference from {@link #sock_retain}, first waiting for an upcall of the socket that
+     * is running on another thread (XNU's soclose_wait_locked). A release without a retain is
+     * logged and ignored (XNU panics). It never closes the socket: that is {@code sock_close}'s.
+     */
+    public static void sock_release(Socket so) {
+        if (so == null) {
+            return;
+        }
+        try {
+            if (!so.core.release()) {
+                LOG.log(System.Logger.Level.WARNING, "sock_release without sock_retain on " + so + "; ignored");
+            }
+        } catch (RuntimeException e) {
+            internalError("sock_release", e);
         }
     }
 

@@ -151,4 +151,13 @@ public interface SysErrno {
     int EQFULL = 106;
     /** The largest errno value Darwin defines. */
     int ELAST = 106;
+
+    // Kernel-only pseudo-errors (never returned to user space).
+    /** Restart the system call (kernel-internal). */
+    int ERESTART = -1;
+    /**
+     * "Don't touch the result": a socket filter's data callback returns it when it has taken the
+     * mbufs; from any other filter callback it makes the operation return 0 without doing it.
+     */
+    int EJUSTRETURN = -2;
 }

@@ -133,10 +133,40 @@ class DarwinConstantsTest {
         c(un, "LOCAL_PEEREPID", 0x003); c(un, "LOCAL_PEERUUID", 0x004); c(un, "LOCAL_PEEREUUID", 0x005);
         c(un, "LOCAL_PEERTOKEN", 0x006); c(un, "SIZEOF_SUN_PATH", 104); c(un, "SIZEOF_SOCKADDR_UN", 106);
         c(un, "XUCRED_VERSION", 0); c(un, "NGROUPS", 16); c(un, "SIZEOF_XUCRED", 76);
+
+        // sys/errno.h's kernel-only pseudo-errors
+        c(e, "ERESTART", -1); c(e, "EJUSTRETURN", -2);
+
+        // sys/kpi_socket.h (SOCKEV_*) and sys/socketvar.h's SO_FILT_HINT_* bits
+        Class<?> ks = SysKpiSocket.class;
+        c(ks, "SO_FILT_HINT_LOCKED", 0x1); c(ks, "SO_FILT_HINT_CONNRESET", 0x2);
+        c(ks, "SO_FILT_HINT_CANTRCVMORE", 0x4); c(ks, "SO_FILT_HINT_CANTSENDMORE", 0x8);
+        c(ks, "SO_FILT_HINT_TIMEOUT", 0x10); c(ks, "SO_FILT_HINT_NOSRCADDR", 0x20);
+        c(ks, "SO_FILT_HINT_IFDENIED", 0x40); c(ks, "SO_FILT_HINT_SUSPEND", 0x80);
+        c(ks, "SO_FILT_HINT_RESUME", 0x100); c(ks, "SO_FILT_HINT_KEEPALIVE", 0x200);
+        c(ks, "SO_FILT_HINT_ADAPTIVE_WTIMO", 0x400); c(ks, "SO_FILT_HINT_ADAPTIVE_RTIMO", 0x800);
+        c(ks, "SO_FILT_HINT_CONNECTED", 0x1000); c(ks, "SO_FILT_HINT_DISCONNECTED", 0x2000);
+        c(ks, "SO_FILT_HINT_CONNINFO_UPDATED", 0x4000); c(ks, "SO_FILT_HINT_MPFAILOVER", 0x8000);
+        c(ks, "SO_FILT_HINT_MPSTATUS", 0x10000); c(ks, "SO_FILT_HINT_MUSTRST", 0x20000);
+        c(ks, "SO_FILT_HINT_MPCANTRCVMORE", 0x40000); c(ks, "SO_FILT_HINT_NOTIFY_ACK", 0x80000);
+        c(ks, "SO_FILT_HINT_MP_SUB_ERROR", 0x100000);
+        c(ks, "SOCKEV_CONNECTED", 0x1000); c(ks, "SOCKEV_DISCONNECTED", 0x2000);
+
+        // sys/kpi_socketfilter.h
+        Class<?> sf = SysKpiSocketFilter.class;
+        c(sf, "SFLT_GLOBAL", 0x1); c(sf, "SFLT_PROG", 0x2); c(sf, "SFLT_EXTENDED", 0x4);
+        c(sf, "SFLT_EXTENDED_REGISTRY", 0x8);
+        c(sf, "sock_evt_connecting", 1); c(sf, "sock_evt_connected", 2); c(sf, "sock_evt_disconnecting", 3);
+        c(sf, "sock_evt_disconnected", 4); c(sf, "sock_evt_flush_read", 5); c(sf, "sock_evt_shutdown", 6);
+        c(sf, "sock_evt_cantrecvmore", 7); c(sf, "sock_evt_cantsendmore", 8); c(sf, "sock_evt_closing", 9);
+        c(sf, "sock_evt_bound", 10);
+        c(sf, "sock_data_filt_flag_oob", 1); c(sf, "sock_data_filt_flag_record", 2);
+        c(sf, "sockopt_get", 1); c(sf, "sockopt_set", 2);
     }
 
     private static final List<Class<?>> HEADERS = List.of(SysErrno.class, SysSocket.class, NetinetIn.class,
-            Netinet6In6.class, NetinetTcp.class, SysFilio.class, SysSockio.class, SysUn.class);
+            Netinet6In6.class, NetinetTcp.class, SysFilio.class, SysSockio.class, SysUn.class,
+            SysKpiSocket.class, SysKpiSocketFilter.class);
 
     @Test
     void everyConstantHasTheValueXnuDefines() throws Exception {

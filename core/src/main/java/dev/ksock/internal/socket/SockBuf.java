@@ -30,6 +30,11 @@ public final class SockBuf {
     volatile int lowat;
     /** sb_timeo: SO_SNDTIMEO / SO_RCVTIMEO in nanoseconds; 0 = wait forever. */
     volatile long timeoNanos;
+    /**
+     * SB_NOINTR (sock_nointerrupt): a waiting thread's interrupt does not end the wait. Without
+     * it an interrupt ends the wait as a signal ends XNU's sbwait, and the call returns EINTR.
+     */
+    volatile boolean noIntr;
 
     /**
      * The send buffer's own queue: the part of an mbuf chain that a non-blocking
@@ -47,6 +52,24 @@ public final class SockBuf {
      * FIN). Guarded by {@code this}.
      */
     boolean shutdownPending;
+
+    /**
+     * The receive buffer's own records: data a socket filter injected ({@code
+     * sock_inject_data_in}) or let through from the host, which the layer then holds as BSD's
+     * {@code so_rcv} holds everything. Empty (null) for a socket without filters, whose bytes stay
+     * in the host. Guarded by {@code this}; {@code held} is volatile so a receive can check for
+     * it without the lock.
+     */
+    volatile RcvRecord held;
+    /** The last record of {@link #held}. Guarded by {@code this}. */
+    RcvRecord heldTail;
+    /** Data bytes in {@link #held}. Guarded by {@code this}. */
+    long heldBytes;
+
+    /** Bytes held in the layer's receive records now (FIONREAD and SO_NREAD add them). */
+    public synchronized long heldBytes() {
+        return heldBytes;
+    }
 
     /** Bytes in the send buffer's own queue now (for so_snd.sb_cc-like reports; not a data path). */
     public synchronized long queuedBytes() {
@@ -87,10 +110,11 @@ public final class SockBuf {
                     try {
                         wait(waitMillis);
                     } catch (InterruptedException e) {
-                        // The KPI has no EINTR for kernel callers: keep waiting (an untimed wait)
-                        // or give up at once with what we know (a timed one); the flag is restored.
+                        // Java's interrupt is the signal of XNU's interruptible sbwait (PCATCH):
+                        // the wait ends and the caller returns EINTR (the flag is restored for
+                        // it to see), unless SB_NOINTR asks to wait on regardless.
                         interrupted = true;
-                        if (deadlineNanos != 0) {
+                        if (!noIntr) {
                             return readySeq != seenSeq;
                         }
                     }

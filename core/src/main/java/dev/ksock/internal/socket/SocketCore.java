@@ -3,9 +3,12 @@ package dev.ksock.internal.socket;
 import static dev.ksock.internal.socket.SoState.*;
 
 import dev.ksock.KpiMbuf;
-import dev.ksock.Socket;
+import dev.ksock.SockEvUpcall;
 import dev.ksock.SockUpcall;
+import dev.ksock.Socket;
 import dev.ksock.SysErrno;
+import dev.ksock.SysKpiSocket;
+import dev.ksock.SysKpiSocketFilter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
@@ -20,8 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  *       published; released only by {@link #release()} when the use count reaches zero after
  *       close, so a host descriptor number can never be reused while an operation holds it.</li>
  *   <li>{@code state}: changed only by the transitions below, each a CAS loop; any thread.</li>
- *   <li>{@code error} (so_error), options, linger, upcall/cookie: volatile, last writer wins,
- *       as in BSD where they are set under the socket lock by one caller at a time.</li>
+ *   <li>{@code error} (so_error), options, linger: volatile, last writer wins, as in BSD where
+ *       they are set under the socket lock by one caller at a time.</li>
+ *   <li>{@code upcalls}, {@code events}, {@code filters}: immutable values behind one volatile
+ *       field each, replaced whole, so a callback is never seen with another one's context and
+ *       replacing them while events are being delivered is safe (XNU's sock_setupcall does not
+ *       wait for an upcall in progress either).</li>
  *   <li>{@code uses}: use count plus a CLOSED bit (the JDK's "close while in use" protocol).</li>
  *   <li>{@code upcallGate}: RUNNING while an upcall runs, CLOSED once closing has begun, so no
  *       upcall starts after {@code sock_close} and close waits for a running one.</li>
@@ -68,8 +75,30 @@ public final class SocketCore {
     public final SockBuf rcv;
     public final SockBuf snd;
 
-    private volatile SockUpcall upcall;
-    private volatile Object cookie;
+    /**
+     * The read and write upcalls with their contexts (XNU's so_rcv/so_snd sb_upcall); null when
+     * neither is set. {@code sock_socket}'s single callback serves both sides and then runs once
+     * per edge.
+     */
+    public record Upcalls(SockUpcall read, Object readContext, SockUpcall write, Object writeContext) {
+        /** One callback for both directions, called once per edge. */
+        static Upcalls both(SockUpcall callback, Object context) {
+            return callback == null ? null : new Upcalls(callback, context, callback, context);
+        }
+
+        boolean single() {
+            return read == write && readContext == writeContext;
+        }
+    }
+
+    /** sock_catchevents: the event callback, its context and the mask of SO_FILT_HINT_* bits. */
+    record EventCatcher(SockEvUpcall callback, Object context, int mask) {
+    }
+
+    private volatile Upcalls upcalls;
+    private volatile EventCatcher events;
+    /** The attached socket filters (so_filt), most recently attached first; null when none. */
+    volatile SocketFilters.Entry[] filters;
     /** The public object handed to the owner and to upcalls (set once at creation). */
     private volatile Socket handle;
 
@@ -77,12 +106,20 @@ public final class SocketCore {
     private volatile int upcallGate;
     private volatile Thread upcallThread;
     private volatile Thread closeWaiter;
-    private volatile boolean upcallPending;
+    /** The sides ({@link #UPCALL_READ}, {@link #UPCALL_WRITE}) whose upcall has been requested. */
+    private volatile int pendingUpcalls;
+    /** sock_retain's count (so_retaincnt). */
+    private volatile int retains;
+    /** The filters have been told sock_evt_closing (once per socket). */
+    private volatile boolean closingNotified;
+
+    /** Which upcall a change concerns. */
+    public static final int UPCALL_READ = 1, UPCALL_WRITE = 2, UPCALL_BOTH = 3;
 
     private static final long USES_CLOSED = 1L << 62;
     private static final int GATE_RUNNING = 1, GATE_CLOSED = 2;
 
-    private static final VarHandle STATE, OPTIONS, USES, GATE, HOST_HANDLE, CONNECT_TIMER;
+    private static final VarHandle STATE, OPTIONS, USES, GATE, HOST_HANDLE, CONNECT_TIMER, PENDING, RETAINS, CLOSING;
 
     static {
         try {
@@ -93,6 +130,9 @@ public final class SocketCore {
             GATE = l.findVarHandle(SocketCore.class, "upcallGate", int.class);
             HOST_HANDLE = l.findVarHandle(SocketCore.class, "hostHandle", int.class);
             CONNECT_TIMER = l.findVarHandle(SocketCore.class, "connectTimer", ConnectTimer.class);
+            PENDING = l.findVarHandle(SocketCore.class, "pendingUpcalls", int.class);
+            RETAINS = l.findVarHandle(SocketCore.class, "retains", int.class);
+            CLOSING = l.findVarHandle(SocketCore.class, "closingNotified", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -125,17 +165,93 @@ public final class SocketCore {
         handle = s;
     }
 
+    /** sock_socket / sock_setupcall: one callback for reads and writes (null clears both). */
     public void setUpcall(SockUpcall callback, Object cookie) {
-        this.cookie = cookie;
-        this.upcall = callback;
+        setUpcalls(Upcalls.both(callback, cookie));
     }
 
-    public SockUpcall upcall() {
-        return upcall;
+    /**
+     * Installs the upcalls (null: none). A condition that already holds is reported to them, as
+     * for an upcall installed at creation: an upcall is requested for both sides.
+     */
+    public void setUpcalls(Upcalls u) {
+        upcalls = u;
+        if (u != null) {
+            requestUpcall();
+        }
     }
 
-    public Object cookie() {
-        return cookie;
+    public Upcalls upcalls() {
+        return upcalls;
+    }
+
+    /** sock_catchevents: {@code callback} null clears (XNU's sonullevent, mask 0). */
+    public void setEvents(SockEvUpcall callback, Object context, int mask) {
+        events = callback == null ? null : new EventCatcher(callback, context, mask);
+    }
+
+    /**
+     * soevent: tells the sock_catchevents callback about {@code hint} (SO_FILT_HINT_* bits), the
+     * bits it asked for only. Synchronous, on the thread of the transition, as XNU's soevupcall.
+     */
+    void soevent(int hint) {
+        EventCatcher e = events;
+        if (e == null || isClosed()) {
+            return;
+        }
+        int h = hint & e.mask();
+        if (h == 0) {
+            return;
+        }
+        try {
+            e.callback().upcall(handle, e.context(), h);
+        } catch (Throwable t) {
+            UpcallErrors.report(this, t);
+        }
+    }
+
+    /** sflt_notify: the attached filters' sf_notify, when any are attached. */
+    private void notifyFilters(int event) {
+        if (filters != null) {
+            SocketFilters.notify(this, event, null);
+        }
+    }
+
+    /** True if any socket filter is attached (the one check a filter-free socket pays). */
+    public boolean hasFilters() {
+        return filters != null;
+    }
+
+    /** sock_nointerrupt: SB_NOINTR on both socket buffers. */
+    public void setNoInterrupt(boolean on) {
+        rcv.noIntr = on;
+        snd.noIntr = on;
+    }
+
+    /** True the first time only: whoever gets it tells the filters sock_evt_closing. */
+    boolean markClosingNotified() {
+        return CLOSING.compareAndSet(this, false, true);
+    }
+
+    /** sock_retain. */
+    public void retain() {
+        RETAINS.getAndAdd(this, 1);
+    }
+
+    /**
+     * sock_release: waits for an upcall running on another thread (XNU's soclose_wait_locked),
+     * then drops one retain. False if there was none to drop (XNU panics; we refuse).
+     */
+    public boolean release() {
+        waitForRunningUpcall();
+        int r;
+        do {
+            r = retains;
+            if (r <= 0) {
+                return false;
+            }
+        } while (!RETAINS.compareAndSet(this, r, r - 1));
+        return true;
     }
 
     // ---------------------------------------------------------------- state bits
@@ -192,12 +308,15 @@ public final class SocketCore {
     /** soisconnecting: a connect was started and has not finished. */
     public void soisconnecting() {
         changeState(SS_ISCONNECTING, SS_ISCONNECTED | SS_ISDISCONNECTING | SS_ISDISCONNECTED);
+        notifyFilters(SysKpiSocketFilter.sock_evt_connecting);
     }
 
     /** soisconnected: the connection is up; wakes both directions and the owner. */
     public void soisconnected() {
         changeState(SS_ISCONNECTED, SS_ISCONNECTING | SS_ISDISCONNECTING | SS_ISDISCONNECTED);
         cancelConnectTimer();
+        soevent(SysKpiSocket.SO_FILT_HINT_CONNINFO_UPDATED | SysKpiSocket.SO_FILT_HINT_CONNECTED);
+        notifyFilters(SysKpiSocketFilter.sock_evt_connected);
         snd.wakeup();
         rcv.wakeup();
         requestUpcall();
@@ -208,6 +327,8 @@ public final class SocketCore {
         changeState(SS_CANTRCVMORE | SS_CANTSENDMORE | SS_ISDISCONNECTED,
                 SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING);
         cancelConnectTimer();
+        soevent(SysKpiSocket.SO_FILT_HINT_CONNINFO_UPDATED | SysKpiSocket.SO_FILT_HINT_DISCONNECTED);
+        notifyFilters(SysKpiSocketFilter.sock_evt_disconnected);
         snd.wakeup();
         rcv.wakeup();
         requestUpcall();
@@ -216,15 +337,19 @@ public final class SocketCore {
     /** socantsendmore: SHUT_WR or the connection's send side is gone. */
     public void socantsendmore() {
         changeState(SS_CANTSENDMORE, 0);
+        soevent(SysKpiSocket.SO_FILT_HINT_CANTSENDMORE);
+        notifyFilters(SysKpiSocketFilter.sock_evt_cantsendmore);
         snd.wakeup();
-        requestUpcall();
+        requestUpcall(UPCALL_WRITE);
     }
 
     /** socantrcvmore: SHUT_RD or the peer's FIN arrived. */
     public void socantrcvmore() {
         changeState(SS_CANTRCVMORE, 0);
+        soevent(SysKpiSocket.SO_FILT_HINT_CANTRCVMORE);
+        notifyFilters(SysKpiSocketFilter.sock_evt_cantrecvmore);
         rcv.wakeup();
-        requestUpcall();
+        requestUpcall(UPCALL_READ);
     }
 
     /**
@@ -319,8 +444,14 @@ public final class SocketCore {
 
     private void handleEvents(int ev) {
         applyHostEvents(ev);
-        upcallPending = false;
-        deliverUpcall();
+        int sides = (int) PENDING.getAndSet(this, 0);
+        if ((ev & (EV_READ | EV_RDHUP | EV_HUP | EV_ERR)) != 0) {
+            sides |= UPCALL_READ;
+        }
+        if ((ev & (EV_WRITE | EV_HUP | EV_ERR)) != 0) {
+            sides |= UPCALL_WRITE;
+        }
+        deliverUpcall(sides);
     }
 
     /**
@@ -348,6 +479,9 @@ public final class SocketCore {
             int e = proto.connectResult(this); // reads and clears the host's pending error
             if (e != 0) {
                 soseterror(e);
+                if (e == SysErrno.ECONNRESET) {
+                    soevent(SysKpiSocket.SO_FILT_HINT_CONNRESET);
+                }
             }
         }
         if (is(SS_ISCONNECTING) && (ev & (EV_WRITE | EV_ERR | EV_HUP)) != 0) {
@@ -382,13 +516,20 @@ public final class SocketCore {
      * protocol runs {@link #runRequestedUpcall} on the loop; requests coalesce.
      */
     public void requestUpcall() {
+        requestUpcall(UPCALL_BOTH);
+    }
+
+    /** Asks for the upcall of the given sides ({@link #UPCALL_READ}, {@link #UPCALL_WRITE}). */
+    public void requestUpcall(int sides) {
         UpcallScheduler s = scheduler;
         // Not registered yet: registration itself reports the current state to the upcall.
-        if (upcall == null || s == null || upcallPending || is(SS_CLOSED)) {
+        if (upcalls == null || s == null || is(SS_CLOSED)) {
             return;
         }
-        upcallPending = true;
-        s.schedule(this);
+        // Requests coalesce: only the one that finds nothing pending schedules the loop task.
+        if ((int) PENDING.getAndBitwiseOr(this, sides) == 0) {
+            s.schedule(this);
+        }
     }
 
     /** Where requested upcalls are sent (the protocol's event loop); set at registration. */
@@ -396,20 +537,19 @@ public final class SocketCore {
 
     /** Runs the upcall for a request made by {@link #requestUpcall}, on the loop thread. */
     public void runRequestedUpcall() {
-        if (!upcallPending || enter() != 0) {
+        if (pendingUpcalls == 0 || enter() != 0) {
             return;
         }
         try {
-            upcallPending = false;
-            deliverUpcall();
+            deliverUpcall((int) PENDING.getAndSet(this, 0));
         } finally {
             leave();
         }
     }
 
-    private void deliverUpcall() {
-        SockUpcall u = upcall;
-        if (u == null) {
+    private void deliverUpcall(int sides) {
+        Upcalls u = upcalls;
+        if (u == null || sides == 0) {
             return;
         }
         int g;
@@ -421,10 +561,16 @@ public final class SocketCore {
         } while (!GATE.compareAndSet(this, g, g | GATE_RUNNING));
         upcallThread = Thread.currentThread();
         try {
-            u.upcall(handle, cookie, KpiMbuf.MBUF_DONTWAIT);
-        } catch (Throwable t) {
-            // An owner's bug must not kill the event loop serving every other socket.
-            UpcallErrors.report(this, t);
+            if (u.single()) {
+                callUpcall(u.read(), u.readContext());
+            } else {
+                if ((sides & UPCALL_READ) != 0 && u.read() != null) {
+                    callUpcall(u.read(), u.readContext());
+                }
+                if ((sides & UPCALL_WRITE) != 0 && u.write() != null) {
+                    callUpcall(u.write(), u.writeContext());
+                }
+            }
         } finally {
             upcallThread = null;
             GATE.getAndBitwiseAnd(this, ~GATE_RUNNING);
@@ -433,6 +579,30 @@ public final class SocketCore {
                 LockSupport.unpark(w);
             }
         }
+    }
+
+    private void callUpcall(SockUpcall u, Object context) {
+        try {
+            u.upcall(handle, context, KpiMbuf.MBUF_DONTWAIT);
+        } catch (Throwable t) {
+            // An owner's bug must not kill the event loop serving every other socket.
+            UpcallErrors.report(this, t);
+        }
+    }
+
+    /**
+     * Waits for an upcall running on another thread to return (not for the caller's own, and
+     * not on an event-loop thread: two upcalls waiting for each other's sockets would deadlock).
+     */
+    private void waitForRunningUpcall() {
+        if ((upcallGate & GATE_RUNNING) == 0 || upcallThread == Thread.currentThread() || SocketLayer.onEventLoop()) {
+            return;
+        }
+        closeWaiter = Thread.currentThread();
+        while ((upcallGate & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
+            LockSupport.parkNanos(this, 100_000);
+        }
+        closeWaiter = null;
     }
 
     /** The socket's event loop as the layer uses it: requested upcalls and timers run there. */
@@ -539,6 +709,7 @@ public final class SocketCore {
         try {
             if (is(SS_ISCONNECTING)) {
                 proto.abortConnect(this);
+                soevent(SysKpiSocket.SO_FILT_HINT_TIMEOUT);
                 soconnectdropped(SysErrno.ETIMEDOUT);
             }
         } finally {
@@ -582,6 +753,10 @@ public final class SocketCore {
         // Bytes a non-blocking sock_sendmbuf left queued still go out after close, as BSD's
         // so_snd drains after soclose; the drain holds a use so the descriptor stays open for it.
         // A zero linger means reset: the queue is dropped.
+        if (filters != null && !isClosed()) {
+            // soclose_locked: the filters hear of the close while the socket still works.
+            SocketFilters.notifyClosing(this);
+        }
         boolean drain = snd.queued != null && lingerSeconds != 0 && enter() == 0;
         long u = (long) USES.getAndBitwiseOr(this, USES_CLOSED);
         if ((u & USES_CLOSED) != 0) {
@@ -603,15 +778,13 @@ public final class SocketCore {
         }
         snd.wakeup();
         rcv.wakeup();
+        SocketFilters.termsock(this);
+        SocketLayer.rcvdrop(this);
         // Wait for an upcall running on another thread, so the owner may free its cookie once
         // we return. Not from an event-loop thread: two upcalls closing each other's sockets on
         // two loops would wait for each other forever (no new upcall starts either way).
-        if ((g & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread() && !SocketLayer.onEventLoop()) {
-            closeWaiter = Thread.currentThread();
-            while ((upcallGate & GATE_RUNNING) != 0 && upcallThread != Thread.currentThread()) {
-                LockSupport.parkNanos(this, 100_000);
-            }
-            closeWaiter = null;
+        if ((g & GATE_RUNNING) != 0) {
+            waitForRunningUpcall();
         }
         if (u == 0) {
             proto.release(this);

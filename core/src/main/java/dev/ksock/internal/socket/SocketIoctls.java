@@ -90,7 +90,13 @@ public final class SocketIoctls {
             // SS_RCVATMARK is set by the protocol's out-of-band handling, which lives in the host.
             return so.proto.ioctl(so, request, arg);
         }
-        // FIONREAD is sb_cc, and the bytes live in the host's buffer: the protocol counts them.
-        return so.proto.ioctl(so, FIONREAD, arg);
+        // FIONREAD is sb_cc, and the bytes live in the host's buffer: the protocol counts them,
+        // and the layer adds the records it holds itself (filters, injection).
+        int r = so.proto.ioctl(so, FIONREAD, arg);
+        if (r == 0 && so.rcv.held != null) {
+            long n = arg.get(ValueLayout.JAVA_INT_UNALIGNED, 0) + so.rcv.heldBytes();
+            arg.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) Math.min(Integer.MAX_VALUE, n));
+        }
+        return r;
     }
 }

@@ -7,6 +7,7 @@ import dev.ksock.Mbuf;
 import dev.ksock.MsgHdr;
 import dev.ksock.Ref;
 import dev.ksock.SockAddr;
+import dev.ksock.SysKpiSocketFilter;
 import dev.ksock.internal.mbuf.MbufChains;
 
 /**
@@ -93,7 +94,18 @@ public final class SocketLayer {
                 return EACCES;
             }
         }
-        return so.proto.bind(so, nam);
+        if (so.filters != null) {
+            // sobindlock: the filters first; EJUSTRETURN means done without the protocol.
+            int f = SocketFilters.bind(so, nam);
+            if (f != 0) {
+                return f == EJUSTRETURN ? 0 : f;
+            }
+        }
+        int r = so.proto.bind(so, nam);
+        if (r == 0 && so.filters != null) {
+            SocketFilters.notify(so, SysKpiSocketFilter.sock_evt_bound, null);
+        }
+        return r;
     }
 
     /** solisten: backlogs outside [0, SOMAXCONN] become SOMAXCONN, as in BSD. */
@@ -106,6 +118,12 @@ public final class SocketLayer {
         }
         if (backlog < 0 || backlog > SOMAXCONN) {
             backlog = SOMAXCONN;
+        }
+        if (so.filters != null) {
+            int f = SocketFilters.listen(so);
+            if (f != 0) {
+                return f == EJUSTRETURN ? 0 : f;
+            }
         }
         int r = so.proto.listen(so, backlog);
         if (r == 0) {
@@ -147,6 +165,14 @@ public final class SocketLayer {
                 return EAFNOSUPPORT;
             }
         }
+        if (so.filters != null) {
+            // sflt_connectout: the filters see a copy they may rewrite; the connect uses it.
+            nam = copyAddr(nam);
+            int f = SocketFilters.connectOut(so, nam);
+            if (f != 0) {
+                return f == EJUSTRETURN ? 0 : f;
+            }
+        }
         so.soisconnecting();
         int r = so.proto.connect(so, nam);
         if (r == 0) {
@@ -161,6 +187,50 @@ public final class SocketLayer {
             return EINPROGRESS;
         }
         return waitConnected(so);
+    }
+
+    /** A copy of an address in a full sockaddr_storage (XNU hands filters a SOCK_MAXADDRLEN buffer). */
+    static SockAddr copyAddr(SockAddr a) {
+        SockAddr c = SockAddr.storage();
+        long n = Math.min(a.segment().byteSize(), c.segment().byteSize());
+        java.lang.foreign.MemorySegment.copy(a.segment(), 0, c.segment(), 0, n);
+        return c;
+    }
+
+    /** How long sock_connectwait may be asked to wait: XNU's SHRT_MAX / hz seconds (hz = 100). */
+    private static final long CONNECTWAIT_MAX_SECONDS = Short.MAX_VALUE / 100;
+
+    /** sock_connectwait (kpi_socket.c): a bounded wait for a connect in progress. */
+    public static int soconnectwait(SocketCore so, long sec, long usec) {
+        if (!so.is(SS_ISCONNECTING) || so.peekError() != 0) {
+            int e = so.takeError();
+            if (e != 0) {
+                return e;
+            }
+            return so.is(SS_ISCONNECTED) ? 0 : EINVAL;
+        }
+        if (sec < 0 || sec > CONNECTWAIT_MAX_SECONDS || usec < 0 || usec >= 1_000_000) {
+            return EDOM;
+        }
+        long nanos = SockBuf.toNanos(sec, usec);
+        long deadline = nanos == 0 ? 0 : System.nanoTime() + nanos;
+        while (so.is(SS_ISCONNECTING) && so.peekError() == 0) {
+            long seq = so.snd.readySeq();
+            if (!so.is(SS_ISCONNECTING) || so.peekError() != 0) {
+                break;
+            }
+            int w = waitFor(so, so.snd, seq, deadline, true);
+            if (w == EWOULDBLOCK) {
+                break; // the time is up
+            }
+            if (w != 0) {
+                return w;
+            }
+        }
+        if (so.is(SS_ISCONNECTING) && so.peekError() == 0) {
+            return EINPROGRESS;
+        }
+        return so.takeError();
     }
 
     private static int waitConnected(SocketCore so) {
@@ -239,6 +309,9 @@ public final class SocketLayer {
      * count, as XNU's sock_send reports it.
      */
     public static long sosend(SocketCore so, MsgHdr msg, int flags, long total) {
+        if (so.filters != null && FilteredIo.sendsThroughFilters(so)) {
+            return FilteredIo.sosend(so, msg, flags, total);
+        }
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         long done = 0;
         long deadline = 0;
@@ -271,7 +344,7 @@ public final class SocketLayer {
             }
             int w = waitFor(so, so.snd, seq, deadline, true);
             if (w != 0) {
-                return w == EWOULDBLOCK && done > 0 ? done : -w;
+                return (w == EWOULDBLOCK || w == EINTR) && done > 0 ? done : -w;
             }
         }
     }
@@ -285,6 +358,14 @@ public final class SocketLayer {
      * a queued chain, so bytes never overtake each other.
      */
     public static long sosendChain(SocketCore so, MsgHdr msg, Mbuf data, int flags) {
+        if (so.filters != null && FilteredIo.sendsThroughFilters(so)) {
+            return FilteredIo.sosendChain(so, msg, data, flags, null);
+        }
+        return sendChainToHost(so, msg, data, flags);
+    }
+
+    /** sosend of a chain past the filters (what they let through, or what nobody filters). */
+    static long sendChainToHost(SocketCore so, MsgHdr msg, Mbuf data, int flags) {
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         long total = MbufChains.length(data);
         if (total < 0) {
@@ -355,7 +436,7 @@ public final class SocketLayer {
                 }
                 int w = waitFor(so, so.snd, seq, deadline, true);
                 if (w != 0) {
-                    return w == EWOULDBLOCK && done > 0 ? done : -w;
+                    return (w == EWOULDBLOCK || w == EINTR) && done > 0 ? done : -w;
                 }
             }
         } finally {
@@ -393,6 +474,13 @@ public final class SocketLayer {
         }
     }
 
+    /** Frees the layer's receive records (the socket closed). */
+    static void rcvdrop(SocketCore so) {
+        if (so.rcv.held != null) {
+            FilteredIo.dropAll(so);
+        }
+    }
+
     /** Discards the send buffer's queue (a reset connection, a zero-linger close). */
     static void sbdrop(SocketCore so) {
         synchronized (so.snd) {
@@ -405,7 +493,7 @@ public final class SocketLayer {
         }
     }
 
-    private static int sendPrecheck(SocketCore so, boolean hasName) {
+    static int sendPrecheck(SocketCore so, boolean hasName) {
         // sosendcheck: SS_CANTSENDMORE before so_error, so a dropped connect's error stays for
         // SO_ERROR. The dropped mark is set before the state (see soconnectdropped).
         if (so.is(SS_CANTSENDMORE) || so.isDropped()) {
@@ -434,6 +522,10 @@ public final class SocketLayer {
      * an error arrives or the timeout passes (a partial count is then success).
      */
     public static long soreceive(SocketCore so, MsgHdr msg, int flags, long total) {
+        if ((so.rcv.held != null || so.filters != null) && FilteredIo.receivesThroughLayer(so)
+                && (flags & MSG_OOB) == 0) {
+            return FilteredIo.soreceive(so, msg, flags, total);
+        }
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         boolean waitall = (flags & MSG_WAITALL) != 0 && so.type == SOCK_STREAM
                 && (flags & (MSG_PEEK | MSG_OOB)) == 0 && !dontwait;
@@ -509,12 +601,16 @@ public final class SocketLayer {
     }
 
     /** The pending so_error a receive reports: cleared, except by MSG_PEEK (BSD's soreceive). */
-    private static int receiveError(SocketCore so, int flags) {
+    static int receiveError(SocketCore so, int flags) {
         return (flags & MSG_PEEK) != 0 ? so.peekError() : so.takeError();
     }
 
     /** soreceive into a new mbuf chain of at most {@code max} bytes. */
     public static long soreceiveChain(SocketCore so, MsgHdr msg, long max, int flags, Ref<Mbuf> out) {
+        if ((so.rcv.held != null || so.filters != null) && FilteredIo.receivesThroughLayer(so)
+                && (flags & MSG_OOB) == 0) {
+            return FilteredIo.soreceiveChain(so, msg, max, flags, out);
+        }
         boolean dontwait = (flags & MSG_DONTWAIT) != 0 || so.is(SS_NBIO);
         long deadline = 0;
         for (;;) {
@@ -566,6 +662,14 @@ public final class SocketLayer {
         }
         if (!so.is(SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING) || so.isDropped()) {
             return ENOTCONN;
+        }
+        if (so.filters != null) {
+            // soshutdownlock: sock_evt_shutdown (param: how) first; SHUT_RD flushes the receive
+            // side (sorflush), which the filters hear as sock_evt_flush_read.
+            SocketFilters.notify(so, SysKpiSocketFilter.sock_evt_shutdown, how);
+            if (how != SHUT_WR) {
+                SocketFilters.notify(so, SysKpiSocketFilter.sock_evt_flush_read, null);
+            }
         }
         // Bytes still queued in the send buffer go before the FIN, as BSD's tcp_usrclosed sends
         // so_snd first: the host's write side is then shut when the queue drains (sbflush).
@@ -629,6 +733,9 @@ public final class SocketLayer {
         boolean ready = sb.await(seq, deadline);
         if (so.isClosed()) {
             return EBADF;
+        }
+        if (!ready && !sb.noIntr && Thread.currentThread().isInterrupted()) {
+            return EINTR;
         }
         return ready ? 0 : EWOULDBLOCK;
     }

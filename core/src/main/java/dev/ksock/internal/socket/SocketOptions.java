@@ -305,7 +305,7 @@ public final class SocketOptions {
                 return copyInt(so.hasOption(OPT_NOSIGPIPE) ? 1 : 0, val, len);
             }
             case SO_NREAD -> {
-                long n = so.proto.readable(so);
+                long n = so.rcv.held != null ? FilteredIo.nread(so) : so.proto.readable(so);
                 return n < 0 ? (int) -n : copyInt((int) n, val, len);
             }
             case SO_NWRITE -> {
