@@ -52,6 +52,9 @@ class LinuxErrnoTest {
     void everyDarwinErrnoButEnotsupAndEqfullRoundTripsThroughLinux() throws Exception {
         for (Field f : SysErrno.class.getDeclaredFields()) {
             int darwin = f.getInt(null);
+            if (darwin < 0) {
+                continue; // ERESTART, EJUSTRETURN: kernel-internal, never on the wire to a host
+            }
             if (darwin == EQFULL) {
                 assertThat(LinuxErrno.toLinux(darwin)).as("EQFULL has no Linux counterpart").isEqualTo(-1);
                 continue;
